@@ -1,0 +1,113 @@
+import pRetry from 'p-retry';
+import type { Logger } from '../log.ts';
+import { noopLogger } from '../log.ts';
+
+/**
+ * How a failed attempt should be treated.
+ * - `fatal`: do not retry (parameter errors, bad credentials).
+ * - `transient`: retry with exponential backoff (5xx, network, internal vendor codes).
+ * - `rate-limited`: wait `retryAfterMs` (capped, jittered) and retry without using up the retry budget.
+ * @public
+ */
+export type RetryDecision =
+  | { readonly kind: 'fatal' }
+  | { readonly kind: 'transient' }
+  | { readonly kind: 'rate-limited'; readonly retryAfterMs: number | undefined };
+
+/**
+ * Retry policy. Every attempt re-runs the whole operation, so auth middleware and signers run again.
+ * @public
+ */
+export interface RetryOptions {
+  /** Retries for transient failures. @defaultValue 5 */
+  readonly retries?: number;
+  /** First backoff delay. @defaultValue 500 */
+  readonly minDelayMs?: number;
+  /** Largest backoff delay. @defaultValue 30000 */
+  readonly maxDelayMs?: number;
+  /** Cap on a server-requested wait (rate-limit reset). @defaultValue 120000 */
+  readonly maxRetryAfterMs?: number;
+  /** Wait when a rate-limit answer names no reset time. @defaultValue 10000 */
+  readonly defaultRetryAfterMs?: number;
+  /** Give up after this long in total, rate-limit waits included. @defaultValue 900000 */
+  readonly maxRetryTimeMs?: number;
+  readonly signal?: AbortSignal;
+  readonly logger?: Logger;
+}
+
+/** Resolved retry options. @internal */
+type RetryState = Required<Omit<RetryOptions, 'signal'>> & { signal: AbortSignal | undefined };
+
+function resolve(options: RetryOptions): RetryState {
+  return {
+    retries: options.retries ?? 5,
+    minDelayMs: options.minDelayMs ?? 500,
+    maxDelayMs: options.maxDelayMs ?? 30_000,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 120_000,
+    defaultRetryAfterMs: options.defaultRetryAfterMs ?? 10_000,
+    maxRetryTimeMs: options.maxRetryTimeMs ?? 900_000,
+    logger: options.logger ?? noopLogger,
+    signal: options.signal,
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolvePromise();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * The wait before retrying a rate-limited call: the server's reset time capped at `maxRetryAfterMs`,
+ * plus up to 10% jitter so several collectors sharing an app do not retry in lockstep.
+ * @public
+ */
+export function rateLimitDelayMs(retryAfterMs: number | undefined, options: RetryOptions = {}): number {
+  const state = resolve(options);
+  const base = Math.min(Math.max(retryAfterMs ?? state.defaultRetryAfterMs, 0), state.maxRetryAfterMs);
+  return Math.round(base + Math.random() * base * 0.1);
+}
+
+/**
+ * Run `operation`, retrying it per `classify`. The operation is called afresh on every attempt.
+ * Rejects with the last error when it is fatal or retries are exhausted.
+ * @public
+ */
+export async function withRetry<T>(
+  operation: (attempt: number) => Promise<T>,
+  classify: (error: unknown) => RetryDecision,
+  options: RetryOptions = {},
+): Promise<T> {
+  const state = resolve(options);
+  return pRetry(operation, {
+    retries: state.retries,
+    minTimeout: state.minDelayMs,
+    maxTimeout: state.maxDelayMs,
+    factor: 2,
+    randomize: true,
+    maxRetryTime: state.maxRetryTimeMs,
+    ...(state.signal ? { signal: state.signal } : {}),
+    shouldConsumeRetry: ({ error }) => classify(error).kind !== 'rate-limited',
+    onFailedAttempt: async ({ error, attemptNumber, retryDelay }) => {
+      const decision = classify(error);
+      if (decision.kind === 'fatal') return;
+      if (decision.kind === 'rate-limited') {
+        const wait = rateLimitDelayMs(decision.retryAfterMs, options);
+        state.logger.warn(`Rate limited, waiting ${wait} ms before retrying`, { attempt: attemptNumber, error: String(error) });
+        await sleep(wait, state.signal);
+        return;
+      }
+      state.logger.warn(`Attempt ${attemptNumber} failed, retrying in ${retryDelay} ms`, { error: String(error) });
+    },
+    shouldRetry: ({ error }) => classify(error).kind !== 'fatal',
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * auditpull: typed clients for the Lark and Alibaba Cloud audit-log APIs, dedupe and checkpoint helpers,
+ * and Devo senders.
+ * @packageDocumentation
+ */
+
+export { VERSION } from './version.ts';
+export { noopLogger } from './log.ts';
+export type { Logger, LogFields } from './log.ts';
+
+export { AuditpullError, isAuditpullError } from './errors/auditpull-error.ts';
+export { ERROR_TABLE } from './errors/codes.ts';
+export type { ErrorFamily, ErrorId, ErrorInfo } from './errors/codes.ts';
+
+export { withRetry, rateLimitDelayMs } from './http/retry.ts';
+export type { RetryDecision, RetryOptions } from './http/retry.ts';
+
+export { createLarkClient } from './lark/client.ts';
+export type { LarkClient, LarkClientOptions, RawResult } from './lark/client.ts';
+export { createTenantTokenManager } from './lark/token-manager.ts';
+export type { CachedTenantToken, TenantTokenManager, TenantTokenManagerOptions } from './lark/token-manager.ts';
+export { paginateAuditInfos } from './lark/paginate.ts';
+export type { AuditInfosQuery } from './lark/paginate.ts';
+export { LarkError, isLarkError, classifyLarkError, LARK_INVALID_TOKEN_CODES } from './lark/errors.ts';
+export type { LarkErrorKind } from './lark/errors.ts';
+export type { AuditInfo, Page, TokenStore } from './lark/types.ts';
+export type { paths as LarkPaths, components as LarkComponents, operations as LarkOperations } from './lark/generated/schema.ts';
+
+export { createCheckpoint } from './checkpoint/checkpoint.ts';
+export type { Checkpoint } from './checkpoint/checkpoint.ts';
+export { createSqliteStore, SqliteStore } from './checkpoint/sqlite-store.ts';
+export type { SqliteStoreOptions } from './checkpoint/sqlite-store.ts';
+export { openStateStore } from './checkpoint/store.ts';
+export type { StateStoreOptions } from './checkpoint/store.ts';
+export { createWindowedCheckpoint, loadOrInitWindowedState } from './checkpoint/windowed-state.ts';
+export type { WindowedState } from './checkpoint/windowed-state.ts';
+export { pullWindows } from './checkpoint/windowed-pull.ts';
+export type { PullWindowsOptions, PullStats, TimeWindow } from './checkpoint/windowed-pull.ts';
+export { createChunkedSeenSet } from './dedupe/seen-set.ts';
+export type { ChunkedSeenSet } from './dedupe/seen-set.ts';
+export { contentHash } from './dedupe/content-hash.ts';

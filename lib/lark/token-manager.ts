@@ -1,0 +1,123 @@
+import type { Logger } from '../log.ts';
+import { noopLogger } from '../log.ts';
+import type { TokenStore } from './types.ts';
+
+/**
+ * A tenant token as cached: the token, when Lark says it expires, and when we stop reusing it.
+ * @public
+ */
+export interface CachedTenantToken {
+  readonly token: string;
+  /** Epoch ms at which Lark stops accepting it. */
+  readonly expiresAt: number;
+  /** Epoch ms after which a new token is requested (30 minutes before expiry by default). */
+  readonly refreshAt: number;
+}
+
+/**
+ * Options of {@link createTenantTokenManager}.
+ * @public
+ */
+export interface TenantTokenManagerOptions {
+  /** Requests a token from Lark: `{token, expireSeconds}`. */
+  readonly fetchToken: () => Promise<{ token: string; expireSeconds: number }>;
+  /** Cache key; include base URL and app id so brands and apps never share a token. */
+  readonly cacheKey: string;
+  /** Shared cache (a Keyv instance works). Default: in-process map. */
+  readonly store?: TokenStore;
+  /** Stop reusing a token when less than this remains. @defaultValue 1800000 (30 minutes, Lark's rule) */
+  readonly refreshBeforeExpiryMs?: number;
+  readonly now?: () => number;
+  readonly logger?: Logger;
+}
+
+/**
+ * Hands out the tenant access token. One fetch in flight per manager; the token is reused until less than
+ * 30 minutes of life remain, the point from which Lark issues a new one, so at most two tokens are ever valid.
+ * @public
+ */
+export interface TenantTokenManager {
+  /** A token that Lark should accept now. */
+  getToken(): Promise<string>;
+  /** Forget `token` (Lark rejected it); the next `getToken` fetches a new one. Other tokens are kept. */
+  invalidate(token: string): Promise<void>;
+  /** Number of token requests this manager sent to Lark. */
+  readonly fetchCount: number;
+}
+
+/** When Lark returns a token with little life left, reuse it at least this long before asking again. */
+const MIN_REUSE_MS = 60_000;
+
+function mapStore(): TokenStore {
+  const map = new Map<string, unknown>();
+  return {
+    get: async (key) => map.get(key),
+    set: async (key, value) => {
+      map.set(key, value);
+      return true;
+    },
+    delete: async (key) => map.delete(key),
+  };
+}
+
+function isCachedToken(value: unknown): value is CachedTenantToken {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v['token'] === 'string' && typeof v['expiresAt'] === 'number' && typeof v['refreshAt'] === 'number';
+}
+
+/**
+ * Create a tenant token manager. Usually made for you by `createLarkClient`.
+ * @public
+ */
+export function createTenantTokenManager(options: TenantTokenManagerOptions): TenantTokenManager {
+  const store = options.store ?? mapStore();
+  const now = options.now ?? Date.now;
+  const refreshBefore = options.refreshBeforeExpiryMs ?? 30 * 60_000;
+  const logger = options.logger ?? noopLogger;
+  let inFlight: Promise<string> | undefined;
+  let fetchCount = 0;
+
+  const usable = (cached: CachedTenantToken | undefined, at: number): cached is CachedTenantToken =>
+    cached !== undefined && at < cached.refreshAt && at < cached.expiresAt;
+
+  async function readCache(): Promise<CachedTenantToken | undefined> {
+    const value = await store.get(options.cacheKey);
+    return isCachedToken(value) ? value : undefined;
+  }
+
+  async function refresh(): Promise<string> {
+    // Another process sharing the store may have refreshed it meanwhile.
+    const shared = await readCache();
+    if (usable(shared, now())) return shared.token;
+    fetchCount += 1;
+    const fetchedAt = now();
+    const { token, expireSeconds } = await options.fetchToken();
+    const lifeMs = expireSeconds * 1000;
+    const expiresAt = fetchedAt + lifeMs;
+    const reuseMs = lifeMs - refreshBefore >= MIN_REUSE_MS ? lifeMs - refreshBefore : Math.min(MIN_REUSE_MS, lifeMs / 2);
+    const cached: CachedTenantToken = { token, expiresAt, refreshAt: fetchedAt + reuseMs };
+    await store.set(options.cacheKey, cached, Math.max(1, Math.floor(lifeMs)));
+    logger.info('Successfully generated auth token for Lark API', { expiresInSeconds: expireSeconds });
+    return token;
+  }
+
+  return {
+    async getToken() {
+      const cached = await readCache();
+      if (usable(cached, now())) return cached.token;
+      inFlight ??= refresh().finally(() => {
+        inFlight = undefined;
+      });
+      return inFlight;
+    },
+    async invalidate(token) {
+      const cached = await readCache();
+      if (cached?.token === token) await store.delete(options.cacheKey);
+      logger.warn('Lark rejected the tenant token; a new one will be requested');
+    },
+    get fetchCount() {
+      return fetchCount;
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { Command, CommanderError, Option } from 'commander';
+import { AuditpullError, isAuditpullError, VERSION } from '../lib/index.ts';
+import { runCollector } from './collector.ts';
+import { loadConfig } from './config.ts';
+import { createRunnerLogger, type LogLevel } from './log.ts';
+
+/** Exit codes: 0 success, 1 a service failed (setup, pull, output, state), 2 bad config or usage, 130 forced stop. */
+export const EXIT = { ok: 0, failed: 1, config: 2, forced: 130 } as const;
+
+function exitCodeFor(errors: readonly AuditpullError[]): number {
+  if (errors.length === 0) return EXIT.ok;
+  return errors.some((e) => e.family === 'ConfigError' || e.family === 'InitVariablesError') ? EXIT.config : EXIT.failed;
+}
+
+/** Abort on SIGTERM/SIGINT; a second signal exits at once (nothing is checkpointed past what was accepted). */
+function stopSignal(logger: ReturnType<typeof createRunnerLogger>): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (name: string) => {
+    if (controller.signal.aborted) {
+      logger.warn(`${name} again: exiting now`);
+      process.exit(EXIT.forced);
+    }
+    logger.info(`${name} received: stopping pulls, flushing outputs and saving state`);
+    controller.abort(new Error(`${name} received`));
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  return controller.signal;
+}
+
+async function run(options: { config: string; once?: boolean; logLevel: LogLevel }): Promise<number> {
+  const logger = createRunnerLogger({ level: options.logLevel });
+  try {
+    const config = loadConfig(options.config);
+    const errors = await runCollector({ config, logger, once: options.once === true, signal: stopSignal(logger) });
+    return exitCodeFor(errors);
+  } catch (error) {
+    const coded = isAuditpullError(error) ? error : new AuditpullError(301, `Unexpected error: ${(error as Error).message}`, { cause: error });
+    logger.error(coded.toString());
+    return exitCodeFor([coded]);
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('auditpull')
+    .description('Collect Lark and Alibaba Cloud audit logs into Devo, exactly once.')
+    .version(VERSION)
+    .showHelpAfterError();
+  const logLevel = new Option('--log-level <level>', 'collector log level').choices(['debug', 'info', 'warn', 'error']).default('info');
+
+  program
+    .command('run')
+    .description('collect until SIGTERM/SIGINT (or one cycle per service with --once)')
+    .requiredOption('-c, --config <file>', 'YAML config file')
+    .option('--once', 'run one pull cycle per enabled service, catching up to the window end, then exit')
+    .addOption(logLevel)
+    .action(async (opts: { config: string; once?: boolean; logLevel: LogLevel }) => {
+      process.exitCode = await run(opts);
+    });
+
+  program
+    .command('demo')
+    .description('run the collector against the bundled Lark simulator, with embedded SQLite state, console and file output')
+    .option('--dir <folder>', 'where the demo writes its config, state and events', 'auditpull-demo')
+    .option('--events <n>', 'events in the simulated tenant', '300')
+    .option('--cycles <n>', 'pull cycles to run', '3')
+    .addOption(logLevel)
+    .action(async (opts: { dir: string; events: string; cycles: string; logLevel: LogLevel }) => {
+      const { runDemo } = await import('./demo.ts');
+      process.exitCode = await runDemo({ dir: opts.dir, events: Number(opts.events), cycles: Number(opts.cycles), logLevel: opts.logLevel });
+    });
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.config;
+      return;
+    }
+    throw error;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { AuditpullError } from '../lib/index.ts';
+
+// The configuration contract of DESIGN.md. Keys are users' and tooling's API: add, never rename.
+
+const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+const larkServiceBase = {
+  enabled: z.boolean().default(true),
+  request_period_in_seconds: z.number().int().min(1).default(15),
+  initial_start_time_in_utc: z.string().optional(),
+  lag_seconds: z.number().int().min(0).default(60),
+  max_window_seconds: z.number().int().min(1).max(30 * 86_400).default(3600),
+  page_size: z.number().int().min(1).max(200).default(100),
+};
+
+const larkInput = z.object({
+  type: z.literal('lark').optional(),
+  id: z.union([z.number().int(), z.string().min(1)]).default(1),
+  enabled: z.boolean().default(true),
+  credentials: z.object({ app_id: z.string().min(1), app_secret: z.string().min(1) }),
+  override_base_url: z.url({ protocol: /^https?$/ }).optional(),
+  services: z
+    .object({
+      audit_infos: z.object(larkServiceBase).optional(),
+      admin_log: z.object({ ...larkServiceBase, time_unit: z.enum(['s', 'ms']).default('s') }).optional(),
+      dlp_execute_log: z.object({ ...larkServiceBase, time_unit: z.enum(['s', 'ms']).default('ms') }).optional(),
+    })
+    .strict()
+    .default({ audit_infos: z.object(larkServiceBase).parse({}) }),
+});
+
+const alibabaInput = z.looseObject({
+  type: z.literal('alibaba').optional(),
+  id: z.union([z.number().int(), z.string().min(1)]).default(2),
+  enabled: z.boolean().default(true),
+});
+
+const devoPlatformOutput = z.object({
+  type: z.literal('devo_platform'),
+  config: z.object({
+    address: z.string().min(1),
+    port: z.number().int().min(1).max(65_535).default(443),
+    type: z.enum(['SSL', 'TCP']).default('SSL'),
+    chain: z.string().optional(),
+    cert: z.string().optional(),
+    key: z.string().optional(),
+    hostname: z.string().regex(/^\S+$/).optional(),
+    verify_server: z.boolean().default(true),
+    check_hostname: z.boolean().default(true),
+  }),
+});
+const consoleOutput = z.object({ type: z.literal('console'), config: z.object({ hostname: z.string().regex(/^\S+$/).optional() }).default({}) });
+const fileOutput = z.object({ type: z.literal('file'), config: z.object({ path: z.string().min(1), hostname: z.string().regex(/^\S+$/).optional() }) });
+
+const schema = z.object({
+  globals: z
+    .object({
+      name: z.string().default('auditpull'),
+      persistence: z
+        .discriminatedUnion('type', [
+          z.object({ type: z.literal('sqlite'), path: z.string().min(1).default('state/auditpull.sqlite') }),
+          z.object({ type: z.literal('memory') }),
+        ])
+        .default({ type: 'sqlite', path: 'state/auditpull.sqlite' }),
+      metrics: z.object({ port: z.number().int().min(0).max(65_535) }).optional(),
+    })
+    .default({ name: 'auditpull', persistence: { type: 'sqlite', path: 'state/auditpull.sqlite' } }),
+  outputs: z.record(z.string(), z.discriminatedUnion('type', [devoPlatformOutput, consoleOutput, fileOutput])).refine((o) => Object.keys(o).length > 0, 'at least one output is required'),
+  inputs: z.record(z.string(), z.unknown()),
+});
+
+/** A validated Lark service section. */
+export type LarkServiceConfig = z.infer<z.ZodObject<typeof larkServiceBase>> & { time_unit?: 's' | 'ms' };
+export type LarkInputConfig = z.infer<typeof larkInput> & { name: string };
+export type AlibabaInputConfig = z.infer<typeof alibabaInput> & { name: string };
+export type OutputConfig = z.infer<typeof schema>['outputs'][string];
+export type Config = Omit<z.infer<typeof schema>, 'inputs'> & {
+  inputs: { lark: LarkInputConfig[]; alibaba: AlibabaInputConfig[] };
+  /** Folder of the config file: relative paths in the config resolve against it. */
+  baseDir: string;
+};
+
+/** Replace `${NAME}` in every string value; a missing variable is ConfigError 12 naming it (never a value). */
+function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: string): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const found = env[name];
+      if (found === undefined) throw new AuditpullError(12, `Environment variable ${name} (used at ${path || 'the top level'}) is not set`);
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, `${path}[${i}]`));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, path ? `${path}.${k}` : k)]));
+  }
+  return value;
+}
+
+function schemaError(error: z.ZodError, prefix = ''): AuditpullError {
+  const issues = error.issues.map((issue) => `${[prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${issue.message}`);
+  return new AuditpullError(13, `Invalid configuration: ${issues.join('; ')}`);
+}
+
+/** Check `initial_start_time_in_utc` like the Devo collectors: ids 1 (format) and 2 (future). */
+export function checkInitialStart(value: string | undefined, now: number, where: string): void {
+  if (value === undefined) return;
+  if (!isoUtc.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new AuditpullError(1, `${where}.initial_start_time_in_utc is not set as per the datetime_format : YYYY-MM-DDTHH:MM:SSZ (UTC), got "${value}"`);
+  }
+  if (Date.parse(value) > now) throw new AuditpullError(2, `Date ${value} (${where}.initial_start_time_in_utc) is in the future`);
+}
+
+/** Parse and validate a config document (already read). */
+export function parseConfig(text: string, options: { baseDir: string; env?: NodeJS.ProcessEnv; now?: number }): Config {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
+    throw new AuditpullError(11, `Config is not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (raw === null || typeof raw !== 'object') throw new AuditpullError(13, 'Invalid configuration: the document must be a mapping with globals, outputs and inputs');
+  const substituted = substituteEnv(raw, options.env ?? process.env, '');
+  const parsed = schema.safeParse(substituted);
+  if (!parsed.success) throw schemaError(parsed.error);
+  const now = options.now ?? Date.now();
+
+  const lark: LarkInputConfig[] = [];
+  const alibaba: AlibabaInputConfig[] = [];
+  for (const [name, value] of Object.entries(parsed.data.inputs)) {
+    const declared = (value as { type?: unknown } | null)?.type ?? name;
+    if (declared === 'lark') {
+      const input = larkInput.safeParse(value);
+      if (!input.success) throw schemaError(input.error, `inputs.${name}`);
+      for (const [service, section] of Object.entries(input.data.services)) {
+        checkInitialStart(section?.initial_start_time_in_utc, now, `inputs.${name}.services.${service}`);
+      }
+      lark.push({ ...input.data, name });
+    } else if (declared === 'alibaba') {
+      const input = alibabaInput.safeParse(value);
+      if (!input.success) throw schemaError(input.error, `inputs.${name}`);
+      alibaba.push({ ...input.data, name });
+    } else {
+      throw new AuditpullError(13, `Invalid configuration: inputs.${name}: unknown input type "${String(declared)}" (use lark or alibaba, or set type:)`);
+    }
+  }
+  return { globals: parsed.data.globals, outputs: parsed.data.outputs, inputs: { lark, alibaba }, baseDir: options.baseDir };
+}
+
+/** Read, parse and validate the config file at `path`. */
+export function loadConfig(path: string, options: { env?: NodeJS.ProcessEnv; now?: number } = {}): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new AuditpullError(10, `Config file ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return parseConfig(text, { ...options, baseDir: dirname(resolve(path)) });
+}
+
+/** Resolve a path from the config against the config file's folder. */
+export function configPath(config: Config, path: string): string {
+  return resolve(config.baseDir, path);
+}

@@ -1,0 +1,34 @@
+import { AuditpullError, isAuditpullError, isLarkError, type LarkError } from '../lib/index.ts';
+
+function describe(error: LarkError): string {
+  const parts = [error.status === undefined ? undefined : `HTTP ${error.status}`, error.code === undefined ? undefined : `Lark code ${error.code}`, error.msg, error.logId ? `log_id ${error.logId}` : undefined];
+  return parts.filter(Boolean).join(', ');
+}
+
+/**
+ * Map an error from the setup phase to the Devo collector's ids: token generation 100 (Lark refused),
+ * 101 (no answer), 102 (unexpected answer); first fetch 103 (Lark refused), 104 (no or unreadable answer).
+ */
+export function toLarkSetupError(error: unknown, what: string): AuditpullError {
+  if (isAuditpullError(error)) return error;
+  if (!isLarkError(error)) return new AuditpullError(104, `Some error occurred while fetching ${what} from Lark server. Error details: ${String(error)}`, { cause: error });
+  const detail = { status: error.status, code: error.code, logId: error.logId };
+  if (error.operation === 'tenant_access_token') {
+    if (error.kind === 'api') return new AuditpullError(100, `HTTP error occurred while generating auth token from Lark server (${describe(error)}): check app_id and app_secret`, { cause: error, detail });
+    if (error.kind === 'network') return new AuditpullError(101, `Some error occurred while generating auth token from Lark server. Error details: ${describe(error)}`, { cause: error, detail });
+    return new AuditpullError(102, `Unable to generate auth token with status code as ${error.status ?? 'unknown'} (${describe(error)})`, { cause: error, detail });
+  }
+  if (error.kind === 'api') return new AuditpullError(103, `HTTP Error occurred while fetching ${what} from Lark server (${describe(error)})`, { cause: error, detail });
+  return new AuditpullError(104, `Some error occurred while fetching ${what} from Lark server. Error details: ${describe(error)}`, { cause: error, detail });
+}
+
+/** Map an error of a pull to PullError 300 (Lark answered with an error) or 301 (anything else). */
+export function toLarkPullError(error: unknown, what: string): AuditpullError {
+  if (isAuditpullError(error)) return error;
+  if (isLarkError(error) && error.operation === 'tenant_access_token') return toLarkSetupError(error, what);
+  if (isLarkError(error) && error.kind === 'api') {
+    return new AuditpullError(300, `HTTP error occurred while fetching ${what} from Lark server (${describe(error)})`, { cause: error, detail: { status: error.status, code: error.code, logId: error.logId } });
+  }
+  const details = isLarkError(error) ? describe(error) : String(error);
+  return new AuditpullError(301, `Some error occurred while fetching ${what} from Lark server. Error details: ${details}`, { cause: error });
+}

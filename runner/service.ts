@@ -1,0 +1,34 @@
+import type { RunnerLogger } from './log.ts';
+
+/** What one pull cycle of a service reports (the statistics line). */
+export interface CycleStats {
+  readonly pullingId: string;
+  readonly requests: number;
+  readonly received: number;
+  readonly duplicates: number;
+  readonly sent: number;
+  readonly elapsedMs: number;
+}
+
+/** A runner service: one (input, service) pair composed of lib parts. */
+export interface Service {
+  readonly input: string;
+  readonly name: string;
+  /** Scoped logger, `input#id/service`. */
+  readonly logger: RunnerLogger;
+  readonly periodSeconds: number;
+  /** Authenticate and prove the source answers. Throws SetupError. */
+  setup(signal: AbortSignal): Promise<void>;
+  /** One pull cycle, catching up to the window end. Throws PullError, OutputError or StateError. */
+  pull(signal: AbortSignal): Promise<CycleStats>;
+}
+
+/** The pull-cycle statistics line of DESIGN.md. */
+export function statisticsLine(stats: CycleStats): string {
+  const perSecond = stats.elapsedMs > 0 ? stats.sent / (stats.elapsedMs / 1000) : 0;
+  return (
+    `Statistics for this pull cycle (@devo_pulling_id=${stats.pullingId}): Number of requests made: ${stats.requests}; ` +
+    `Number of events received: ${stats.received}; Number of duplicated events filtered out: ${stats.duplicates}; ` +
+    `Number of events generated and sent: ${stats.sent}; Average of events per second: ${perSecond.toFixed(3)}.`
+  );
+}
