@@ -1,0 +1,194 @@
+/**
+ * Public types of the Lark simulator. The simulator is a test oracle: it implements Lark's rules
+ * on its own and shares no code with `lib/`.
+ */
+
+/**
+ * A custom ("self-built") app the simulator knows: the credentials accepted by
+ * `POST /open-apis/auth/v3/tenant_access_token/internal`.
+ * @public
+ */
+export interface LarkSimApp {
+  appId: string;
+  appSecret: string;
+}
+
+/**
+ * Options of {@link startLarkSim}. Every field is optional.
+ * @public
+ */
+export interface LarkSimOptions {
+  /** Known apps. Default `[{ appId: 'cli_sim_app', appSecret: 'sim-secret' }]`. */
+  apps?: LarkSimApp[];
+  /** TCP port on 127.0.0.1. Default 0 (ephemeral). */
+  port?: number;
+  /**
+   * The base clock, epoch ms. Default `Date.now`. The simulator's own time (token expiry, the
+   * default `latest`, the 180-day rule, late events, rate-limit windows) is `now()` plus the
+   * offset accumulated by {@link LarkSim.advanceClock}.
+   */
+  now?: () => number;
+  /** Lifetime of a new tenant_access_token. Default 7200. */
+  tokenLifetimeSeconds?: number;
+  /**
+   * A token request returns the app's newest token while at least this much of its life remains,
+   * and a new token below that (the old one stays valid until it expires). Default 1800.
+   */
+  refreshWindowSeconds?: number;
+  /** Largest accepted `page_size`. Default 200. */
+  maxPageSize?: number;
+  /** `page_size` when the request has none. Default 20. */
+  defaultPageSize?: number;
+  /**
+   * Requests per app per endpoint per sliding minute (sim time) before HTTP 429 code 99991400.
+   * Default 0: no limit.
+   */
+  rateLimitPerMinute?: number;
+  /** Delay before every answer, in real milliseconds. Default 0. */
+  latencyMs?: number;
+}
+
+/**
+ * One `audit_info` item as `GET /open-apis/admin/v1/audit_infos` returns it. Items given to
+ * {@link LarkSim.addEvents} may carry any other fields; they are returned unchanged.
+ * @public
+ */
+export interface LarkSimEvent {
+  /** Not unique: several items of one action share it. */
+  event_id: string;
+  /** Unique, a ~19-digit numeric string; the dedupe key. */
+  unique_id: string;
+  event_name: string;
+  department_ids: string[];
+  event_module: number;
+  /** 1 internal user, 12 bot, 1001 external user. */
+  operator_type: number;
+  operator_value: string;
+  objects: Array<{
+    object_type: string;
+    object_value: string;
+    object_name: string;
+    object_owner: string;
+    object_detail: Record<string, unknown>;
+  }>;
+  recipients: Array<{ recipient_type: string; recipient_value: string; recipient_detail: Record<string, unknown> }>;
+  /** Epoch seconds. */
+  event_time: number;
+  ip: string;
+  operator_app: string;
+  audit_context: { terminal_type: number; [context: string]: unknown };
+  extend: Record<string, unknown>;
+  operator_app_name: string;
+  common_drawers: {
+    common_draw_info_list: Array<{ info_key: string; info_val: string; key_i18n_key: string; val_type: string; val_i18n_key: string }>;
+  };
+  audit_detail: { mc: string; device_model: string; os: string; city: string };
+  operator_tenant: string;
+  operator_detail: {
+    operator_name: { default_name: string; i18n_value?: { zh_cn?: string; en_us?: string; ja_jp?: string } };
+    tenant_name?: string;
+  };
+  [field: string]: unknown;
+}
+
+/**
+ * A fault applied to the next `count` requests of one endpoint (see {@link LarkSim.inject}).
+ * - `rate-limit`: HTTP 429 (or 400, as older Lark APIs do) with body
+ *   `{code: 99991400, msg: 'request trigger frequency limit'}` and the headers
+ *   `x-ogw-ratelimit-limit` and `x-ogw-ratelimit-reset: resetSeconds`.
+ * - `error`: the given HTTP status and `{code, msg}`.
+ * - `malformed`: HTTP 200 whose JSON body is cut in half (the request is otherwise processed).
+ * - `hold`: no answer at all; the socket stays open until {@link LarkSim.close}.
+ * @public
+ */
+export type LarkSimFault =
+  | { kind: 'rate-limit'; count: number; resetSeconds: number; status?: 429 | 400 }
+  | { kind: 'error'; count: number; status: number; code: number; msg?: string }
+  | { kind: 'malformed'; count: number }
+  | { kind: 'hold'; count: number };
+
+/**
+ * Counters kept by the simulator.
+ * @public
+ */
+export interface LarkSimStats {
+  /** Every request to the token endpoint. */
+  tokenRequests: number;
+  /** Tokens newly minted (a request answered with the existing token does not count). */
+  tokensIssued: number;
+  /** Every request to audit_infos. */
+  auditRequests: number;
+  /** Requests refused for authentication: 99991661, 99991663, 99991671, 10003 (unknown app), 10014. */
+  rejectedRequests: number;
+  /** HTTP 429/400 code 99991400 answers, injected or from `rateLimitPerMinute`. */
+  rateLimited: number;
+  /** The effective `page_size` of every successful audit_infos request, in order. */
+  pageSizes: number[];
+}
+
+/**
+ * One entry of {@link LarkSim.requests}, logged when the request arrives and completed when it
+ * is answered.
+ * @public
+ */
+export interface LarkSimRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** Query parameters (first value of each). */
+  query: Record<string, string>;
+  /** HTTP status sent; 0 while unanswered (held). */
+  status: number;
+  /** The JSON `code` sent; -1 when no parseable body was sent (held or malformed). */
+  code: number;
+  /** Sim time of arrival, epoch ms. */
+  at: number;
+}
+
+/**
+ * A running Lark simulator on 127.0.0.1.
+ * @public
+ */
+export interface LarkSim {
+  /** `http://127.0.0.1:PORT`, usable as the client's base URL. */
+  readonly url: string;
+  readonly stats: Readonly<LarkSimStats>;
+  /** Every request received, in arrival order. */
+  readonly requests: readonly LarkSimRequest[];
+  /**
+   * Adds items to the data set. Each needs an integer `event_time` (seconds) and a non-empty
+   * string `unique_id`; everything else is returned as given. The sim does not dedupe: an item
+   * added twice is returned twice. With `visibleAfterSeconds` the items are "late": invisible
+   * until sim time reaches `event_time + visibleAfterSeconds`.
+   */
+  addEvents(events: Array<Record<string, unknown>>, options?: { visibleAfterSeconds?: number }): void;
+  /**
+   * Generates `count` realistic items with `event_time` in `[fromSeconds, toSeconds]` (both ends
+   * used when count ≥ 2; many items share a second; some share an `event_id`), adds them to the
+   * data set and returns them sorted by `event_time`. Deterministic for a given seed and data
+   * set; without a seed, calls use 1, 2, 3… in turn.
+   */
+  generateEvents(options: {
+    count: number;
+    fromSeconds: number;
+    toSeconds: number;
+    seed?: number;
+    visibleAfterSeconds?: number;
+    duplicates?: never;
+  }): LarkSimEvent[];
+  /** Moves the sim clock forward (or back, if negative) by `ms`. */
+  advanceClock(ms: number): void;
+  /** Every token issued so far becomes invalid (99991663); the next token request mints a new one. */
+  invalidateTokens(): void;
+  /** Queues a fault for the next `fault.count` requests to `options.path` (default `audit_infos`). */
+  inject(fault: LarkSimFault, options?: { path?: 'audit_infos' | 'token' }): void;
+  /** Stops listening and closes every connection, held requests included. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** What a route handler answers; serialised by the server. */
+export interface SimReply {
+  status: number;
+  body: { code: number; msg: string; [field: string]: unknown };
+  headers?: Record<string, string>;
+}
