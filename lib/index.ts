@@ -39,3 +39,6 @@ export type { PullWindowsOptions, PullStats, TimeWindow } from './checkpoint/win
 export { createChunkedSeenSet } from './dedupe/seen-set.ts';
 export type { ChunkedSeenSet } from './dedupe/seen-set.ts';
 export { contentHash } from './dedupe/content-hash.ts';
+
+export { encodeDevoLine, encodeOctetCounted, createTcpSender, createTlsSender } from './devo/index.ts';
+export type { DevoLineOptions, ConnectionOptions, LineSender, TcpSenderOptions, TlsSenderOptions } from './devo/index.ts';

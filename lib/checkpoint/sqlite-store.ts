@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
@@ -41,6 +41,8 @@ export class SqliteStore extends EventEmitter {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.opts = { dialect: 'sqlite', url: options.path };
     this.db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+    // State holds cached tenant tokens: readable by the collector's user only.
+    if (options.path !== ':memory:') chmodSync(options.path, 0o600);
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
     this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     this.statements = {

@@ -37,7 +37,7 @@ describe('audit_infos end to end (CLI → Lark simulator → TCP line receiver)'
     receiver = await startLineReceiver();
     const nowS = Math.floor(Date.now() / 1000);
     const events = sim.generateEvents({ count: 10_000, fromSeconds: nowS - 6 * 3600, toSeconds: nowS - 120, seed: 7 });
-    const { config } = writeConfig(larkConfig({ simUrl: sim.url, receiverPort: receiver.port, start: isoSeconds((nowS - 7 * 3600) * 1000), service: { page_size: 200 } }));
+    const { config } = writeConfig(larkConfig({ simUrl: sim.url, receiverPort: receiver.port, start: isoSeconds((nowS - 7 * 3600) * 1000), service: { page_size: 200, lag_seconds: 1 } }));
 
     const first = await runCli(['run', '--config', config, '--once'], { env: SECRET });
     expect(first.code, first.stderr).toBe(0);
@@ -57,7 +57,9 @@ describe('audit_infos end to end (CLI → Lark simulator → TCP line receiver)'
     );
 
     // A second run sends nothing again, reuses the cached token, and picks up only what is new.
-    const fresh = sim.generateEvents({ count: 25, fromSeconds: nowS - 100, toSeconds: nowS - 90, seed: 8 });
+    const t = Math.floor(Date.now() / 1000);
+    const fresh = sim.generateEvents({ count: 25, fromSeconds: t - 1, toSeconds: t, seed: 8 });
+    await new Promise((r) => setTimeout(r, 2100));
     const second = await runCli(['run', '--config', config, '--once'], { env: SECRET });
     expect(second.code, second.stderr).toBe(0);
     expectExactlyOnce(receiver, [...events, ...fresh]);
