@@ -29,7 +29,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const sim = await startLarkSim();
   const now = Date.now();
   const from = Math.floor(now / 1000) - 3 * 3600;
-  const backfill = Math.max(1, Math.floor(options.events * 0.9));
+  // Most events are history to backfill; the rest happen between cycles.
+  const perCycle = options.cycles > 1 ? Math.max(1, Math.floor((options.events * 0.1) / (options.cycles - 1))) : 0;
+  const backfill = Math.max(1, options.events - perCycle * (options.cycles - 1));
   sim.generateEvents({ count: backfill, fromSeconds: from, toSeconds: Math.floor(now / 1000) - 120 });
   const configPath = join(dir, 'config.yaml');
   writeFileSync(
@@ -59,10 +61,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     for (let cycle = 1; cycle <= options.cycles; cycle += 1) {
       logger.info(`Cycle ${cycle} of ${options.cycles}`);
       if (cycle > 1) {
-        // New activity in the tenant between cycles: the next cycle picks up exactly these.
-        const t = Math.floor(Date.now() / 1000) - 1;
-        sim.generateEvents({ count: Math.max(1, Math.floor((options.events - backfill) / Math.max(1, options.cycles - 1))), fromSeconds: t - 1, toSeconds: t });
-        await new Promise((r) => setTimeout(r, 1500));
+        // New activity in the tenant, happening now: the next cycle picks up exactly these once the lag has passed.
+        const t = Math.floor(Date.now() / 1000);
+        sim.generateEvents({ count: perCycle, fromSeconds: t, toSeconds: t });
+        await new Promise((r) => setTimeout(r, 2100));
       }
       const errors = await runCollector({ config, logger: createRunnerLogger({ level: options.logLevel }), once: true, signal: new AbortController().signal });
       failures += errors.length;
