@@ -1,8 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AuditpullError, isAuditpullError, VERSION } from '../lib/index.ts';
 import { runCollector } from './collector.ts';
-import { loadConfig } from './config.ts';
-import { createRunnerLogger, type LogLevel } from './log.ts';
+import { checkCommand } from './check-command.ts';
+import { loadConfig, type Config } from './config.ts';
+import { createRunnerLogger, type LogLevel, type RunnerLogger } from './log.ts';
+import { stateCommand } from './state-command.ts';
 
 /** Exit codes: 0 success, 1 a service failed (setup, pull, output, state), 2 bad config or usage, 130 forced stop. */
 export const EXIT = { ok: 0, failed: 1, config: 2, forced: 130 } as const;
@@ -28,17 +30,22 @@ function stopSignal(logger: ReturnType<typeof createRunnerLogger>): AbortSignal 
   return controller.signal;
 }
 
-async function run(options: { config: string; once?: boolean; logLevel: LogLevel }): Promise<number> {
-  const logger = createRunnerLogger({ level: options.logLevel });
+/** Load the config and run `body`; a thrown error is printed coded and mapped to an exit code. */
+async function withConfig(options: { config: string; logLevel?: LogLevel }, body: (config: Config, logger: RunnerLogger) => Promise<number>): Promise<number> {
+  const logger = createRunnerLogger({ level: options.logLevel ?? 'info' });
   try {
-    const config = loadConfig(options.config);
-    const errors = await runCollector({ config, logger, once: options.once === true, signal: stopSignal(logger) });
-    return exitCodeFor(errors);
+    return await body(loadConfig(options.config), logger);
   } catch (error) {
     const coded = isAuditpullError(error) ? error : new AuditpullError(301, `Unexpected error: ${(error as Error).message}`, { cause: error });
     logger.error(coded.toString());
     return exitCodeFor([coded]);
   }
+}
+
+function run(options: { config: string; once?: boolean; logLevel: LogLevel }): Promise<number> {
+  return withConfig(options, async (config, logger) =>
+    exitCodeFor(await runCollector({ config, logger, once: options.once === true, signal: stopSignal(logger) })),
+  );
 }
 
 export function buildProgram(): Command {
@@ -57,6 +64,28 @@ export function buildProgram(): Command {
     .action(async (opts: { config: string; once?: boolean; logLevel: LogLevel }) => {
       process.exitCode = await run(opts);
     });
+
+  program
+    .command('check')
+    .description('validate the config, open the state store, and authenticate each enabled service against its source')
+    .requiredOption('-c, --config <file>', 'YAML config file')
+    .addOption(logLevel)
+    .action(async (opts: { config: string; logLevel: LogLevel }) => {
+      process.exitCode = await withConfig(opts, (config, logger) => checkCommand(config, logger));
+    });
+
+  const state = program.command('state').description('inspect or reset the stored checkpoints');
+  for (const action of ['show', 'reset'] as const) {
+    state
+      .command(action)
+      .description(action === 'show' ? 'print the checkpoint of each configured service' : 'delete the checkpoint: the next run starts from initial_start_time_in_utc')
+      .requiredOption('-c, --config <file>', 'YAML config file')
+      .option('-s, --service <name>', 'only this service (NAME or INPUT/NAME)')
+      .option('--json', 'machine-readable output')
+      .action(async (opts: { config: string; service?: string; json?: boolean }) => {
+        process.exitCode = await withConfig(opts, (config) => stateCommand(action, config, opts));
+      });
+  }
 
   program
     .command('demo')

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { Logger } from '../log.ts';
 import { noopLogger } from '../log.ts';
@@ -117,7 +118,8 @@ export function createLarkClient(options: LarkClientOptions): LarkClient {
   const tokenApi = createClient<paths>({ baseUrl, fetch: fetchImpl, headers });
 
   const tokens = createTenantTokenManager({
-    cacheKey: `lark:tenant_access_token:${baseUrl}:${options.appId}`,
+    // The secret's digest is in the key so a rotated (or mistyped) secret never reuses a token cached by another.
+    cacheKey: `lark:tenant_access_token:${baseUrl}:${options.appId}:${createHash('sha256').update(options.appSecret).digest('hex').slice(0, 16)}`,
     ...(options.tokenStore ? { store: options.tokenStore } : {}),
     ...(options.refreshBeforeExpiryMs === undefined ? {} : { refreshBeforeExpiryMs: options.refreshBeforeExpiryMs }),
     ...(options.now ? { now: options.now } : {}),
