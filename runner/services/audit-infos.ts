@@ -76,7 +76,7 @@ export function createAuditInfosService(ctx: LarkServiceContext): Service {
           seen,
           state,
           fetchPages: (window) => paginateAuditInfos(client, { ...window, pageSize: section.page_size, signal }),
-          idOf: (item) => item.unique_id ?? contentHash(item),
+          idOf: (item) => (item.unique_id === undefined || item.unique_id === null ? contentHash(item) : String(item.unique_id)),
           timeOf: (item) => Number(item.event_time),
           deliver: async (items) => {
             await ctx.outputs.deliver(AUDIT_INFOS_TAG, items.map((item) => ({ ...item, '@devo_pulling_id': pullingId })));
