@@ -1,0 +1,5 @@
+export { encodeDevoLine, encodeOctetCounted } from './encoder.ts';
+export type { DevoLineOptions } from './encoder.ts';
+export { createTcpSender } from './tcp-sender.ts';
+export { createTlsSender } from './tls-sender.ts';
+export type { ConnectionOptions, LineSender, TcpSenderOptions, TlsSenderOptions } from './types.ts';

@@ -1,0 +1,268 @@
+/**
+ * The connection logic shared by the TCP and TLS senders: lazy connect, ordered writes with
+ * backpressure, reconnect after errors / server EOF / idleness, and the half-close handshake.
+ * A {@link Transport} supplies the only part that differs: how a socket is opened.
+ */
+import type { Socket } from 'node:net';
+import { AuditpullError } from '../errors/auditpull-error.ts';
+import { noopLogger, type Logger } from '../log.ts';
+import type { ConnectionOptions, LineSender } from './types.ts';
+
+/** How to open one connection. */
+export interface Transport {
+  /** `tcp://host:port` or `tls://host:port`, for messages and logs. */
+  readonly endpoint: string;
+  /** The event after which the socket may carry data. */
+  readonly readyEvent: 'connect' | 'secureConnect';
+  /** Starts connecting. Must not throw for network failures (those arrive as 'error'). */
+  open(): Socket;
+  /**
+   * Called right after `open`; resolves once the server is known to accept the connection (after
+   * `readyEvent`). Failures arrive as socket errors, so this only ever resolves.
+   */
+  accepted?(socket: Socket): Promise<void>;
+  /** Hint appended to a 401 message for this error. */
+  hint?(error: NodeJS.ErrnoException): string;
+}
+
+interface Connection {
+  readonly socket: Socket;
+  readonly openedAt: number;
+  lastWriteAt: number;
+}
+
+const DEFAULTS = {
+  connectTimeoutMs: 10_000,
+  writeTimeoutMs: 30_000,
+  closeTimeoutMs: 5_000,
+  maxIdleMs: 30_000,
+  maxConnectionAgeMs: 3_600_000,
+} as const;
+
+/** Errors raised by OpenSSL or Node's TLS layer; the rest are plain network errors. */
+function isTlsError(error: NodeJS.ErrnoException): boolean {
+  const code = error.code ?? '';
+  return code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || (error as { library?: unknown }).library === 'SSL routines';
+}
+
+/** A short reason: OpenSSL's own messages carry file paths and hex error stacks. */
+function reasonOf(error: NodeJS.ErrnoException): string {
+  const reason = (error as { reason?: unknown }).reason;
+  // Node's advice to run with --use-system-ca does not apply: the chain comes from the output config.
+  const text = typeof reason === 'string' && reason !== '' ? reason : error.message.replace(/; if the root CA is installed locally.*$/, '');
+  return error.code === undefined || text.includes(error.code) ? text : `${error.code} (${text})`;
+}
+
+function asErrno(error: unknown): NodeJS.ErrnoException {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Turns a socket failure into the coded error users see. `stage` says how far the connection got:
+ * a failure before the TCP connection is a connect error, one between TCP and readiness a handshake error.
+ */
+function outputError(transport: Transport, stage: 'connect' | 'handshake' | 'write', cause: unknown): AuditpullError {
+  const error = asErrno(cause);
+  const detail = { endpoint: transport.endpoint, ...(error.code === undefined ? {} : { code: error.code }) };
+  const reason = reasonOf(error);
+  if (stage === 'handshake' || isTlsError(error)) {
+    const hint = transport.hint?.(error) ?? 'Check the cert, key and chain (Devo: Administration → Credentials → X.509 Certificates).';
+    return new AuditpullError(401, `TLS handshake with ${transport.endpoint} failed: ${reason}. ${hint}`, { cause, detail });
+  }
+  if (stage === 'connect') {
+    return new AuditpullError(400, `Cannot connect to ${transport.endpoint}: ${reason}. Check the address, port and firewall rules.`, { cause, detail });
+  }
+  return new AuditpullError(402, `Write to ${transport.endpoint} failed: ${reason}. The lines of this send may not have arrived; send them again.`, { cause, detail });
+}
+
+/**
+ * Opens one connection and waits until it can carry data, within `timeoutMs`.
+ */
+function connect(transport: Transport, timeoutMs: number): Promise<Socket> {
+  const socket = transport.open();
+  const accepted = transport.accepted?.(socket);
+  // Devo never answers on this stream, but reading keeps TLS alerts flowing and shows the server's EOF.
+  socket.on('data', () => {});
+  return new Promise((resolve, reject) => {
+    let tcpConnected = false;
+    const onConnect = (): void => {
+      tcpConnected = true;
+    };
+    const fail = (cause: unknown): void => {
+      cleanup();
+      socket.destroy();
+      reject(outputError(transport, tcpConnected ? 'handshake' : 'connect', cause));
+    };
+    const onClose = (): void => fail(new Error('the server closed the connection during setup'));
+    const timer = setTimeout(() => {
+      const what = tcpConnected ? 'the TLS handshake did not complete' : 'no connection';
+      fail(Object.assign(new Error(`${what} within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+    }, timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      socket.off('connect', onConnect);
+      socket.off('error', fail);
+      socket.off('close', onClose);
+    };
+    socket.once('connect', onConnect);
+    socket.on('error', fail);
+    socket.once('close', onClose);
+    socket.once(transport.readyEvent, () => {
+      tcpConnected = true;
+      void (accepted ?? Promise.resolve()).then(() => {
+        if (socket.destroyed) return; // `fail` already ran
+        cleanup();
+        resolve(socket);
+      });
+    });
+  });
+}
+
+/**
+ * Builds a {@link LineSender} over `transport`.
+ */
+export function createSocketSender(transport: Transport, options: Omit<ConnectionOptions, 'host' | 'port'>): LineSender {
+  const settings = {
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+    writeTimeoutMs: options.writeTimeoutMs ?? DEFAULTS.writeTimeoutMs,
+    closeTimeoutMs: options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs,
+    maxIdleMs: options.maxIdleMs ?? DEFAULTS.maxIdleMs,
+    maxConnectionAgeMs: options.maxConnectionAgeMs ?? DEFAULTS.maxConnectionAgeMs,
+  };
+  const logger: Logger = options.logger ?? noopLogger;
+  const { endpoint } = transport;
+  let current: Connection | undefined;
+  let closing: Promise<void> | undefined;
+  /** Sends take turns up to the moment their bytes are queued, so lines keep their order. */
+  let turn: Promise<void> = Promise.resolve();
+  const ending = new Set<Promise<boolean>>();
+
+  const open = async (): Promise<Connection> => {
+    const socket = await connect(transport, settings.connectTimeoutMs);
+    const connection: Connection = { socket, openedAt: Date.now(), lastWriteAt: Date.now() };
+    const forget = (): void => {
+      if (current === connection) current = undefined;
+    };
+    // The socket must never be reused after any of these: the next send reconnects.
+    socket.on('error', (error) => {
+      logger.debug('output connection failed', { endpoint, reason: reasonOf(error) });
+      forget();
+    });
+    socket.once('end', () => {
+      logger.debug('output server closed the connection', { endpoint });
+      forget();
+    });
+    socket.once('close', forget);
+    logger.debug('output connected', { endpoint });
+    return connection;
+  };
+
+  /** Half-closes and resolves true once the server answered with EOF, false if it had to be cut. */
+  const retire = (connection: Connection, why: string): Promise<boolean> => {
+    if (current === connection) current = undefined;
+    const { socket } = connection;
+    logger.debug('output connection closing', { endpoint, why });
+    const done = new Promise<boolean>((resolve) => {
+      if (socket.destroyed) return resolve(!socket.errored);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve(false);
+      }, settings.closeTimeoutMs);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve(socket.readableEnded);
+      });
+      socket.end();
+    });
+    ending.add(done);
+    void done.then(() => ending.delete(done));
+    return done;
+  };
+
+  const usable = async (): Promise<Connection> => {
+    if (current !== undefined && (current.socket.destroyed || current.socket.writableEnded)) current = undefined;
+    if (current !== undefined) {
+      const now = Date.now();
+      if (settings.maxIdleMs > 0 && now - current.lastWriteAt > settings.maxIdleMs) void retire(current, 'idle');
+      else if (settings.maxConnectionAgeMs > 0 && now - current.openedAt > settings.maxConnectionAgeMs) void retire(current, 'age');
+      else return current;
+    }
+    // Sends take turns (see `turn`), so at most one connection is ever being opened.
+    current = await open();
+    return current;
+  };
+
+  const drained = (socket: Socket): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const settle = (error?: Error): void => {
+        socket.off('drain', onDrain);
+        socket.off('close', onClose);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const onDrain = (): void => settle();
+      const onClose = (): void => settle(socket.errored ?? new Error('the connection closed while waiting to write'));
+      socket.once('drain', onDrain);
+      socket.once('close', onClose);
+    });
+
+  /** Queues the bytes; the returned promise settles when the write callback fires. */
+  const write = (connection: Connection, payload: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const { socket } = connection;
+      const timer = setTimeout(() => {
+        socket.destroy(Object.assign(new Error(`the write did not complete within ${settings.writeTimeoutMs} ms`), { code: 'ETIMEDOUT' }));
+      }, settings.writeTimeoutMs);
+      socket.write(payload, 'utf8', (error) => {
+        clearTimeout(timer);
+        if (error !== undefined && error !== null) {
+          if (current === connection) current = undefined;
+          socket.destroy();
+          reject(outputError(transport, 'write', socket.errored ?? error));
+          return;
+        }
+        connection.lastWriteAt = Date.now();
+        resolve();
+      });
+    });
+
+  return {
+    async send(payload) {
+      if (closing !== undefined) throw new AuditpullError(402, `Write to ${endpoint} failed: the sender is closed.`, { detail: { endpoint } });
+      const previous = turn;
+      let release!: () => void;
+      turn = new Promise((resolve) => (release = resolve));
+      let written: Promise<void>;
+      try {
+        await previous;
+        const connection = await usable();
+        if (connection.socket.writableNeedDrain) {
+          try {
+            await drained(connection.socket);
+          } catch (error) {
+            throw outputError(transport, 'write', error);
+          }
+        }
+        written = write(connection, payload);
+      } finally {
+        release();
+      }
+      await written;
+    },
+
+    close() {
+      closing ??= (async () => {
+        await turn;
+        if (current !== undefined) void retire(current, 'close');
+        const results = await Promise.all(ending);
+        if (results.includes(false)) {
+          logger.warn('output server did not confirm the end of the connection in time; the last lines may not have arrived', {
+            endpoint,
+            closeTimeoutMs: settings.closeTimeoutMs,
+          });
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { AuditpullError } from '../errors/auditpull-error.ts';
+import { noopLogger } from '../log.ts';
+import { createSocketSender } from './socket-sender.ts';
+import type { LineSender, TlsSenderOptions } from './types.ts';
+
+/** Alerts a server sends when it does not accept the client certificate (or got none). */
+const CLIENT_CERT_REFUSED = /ALERT_(CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|CERTIFICATE_EXPIRED|ACCESS_DENIED)$/;
+
+/** What the user can do about a TLS failure, by OpenSSL / Node error code. */
+function hint(error: NodeJS.ErrnoException, verifyServer: boolean): string {
+  const code = error.code ?? '';
+  if (CLIENT_CERT_REFUSED.test(code)) {
+    return 'The server refused the handshake, most likely the client certificate (missing, or not signed by a CA it trusts): set cert and key to the domain certificate and its key (Devo: Administration → Credentials → X.509 Certificates).';
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return 'The server certificate does not name this host: check the address, or set servername (checkHostname: false skips the name check).';
+  }
+  if (verifyServer && /CERT|ISSUER|SIGNATURE/.test(code)) {
+    return 'The server certificate could not be verified: set chain (ca) to the CA chain that signed it.';
+  }
+  return 'Check that the port speaks TLS, and the cert, key and chain (Devo: Administration → Credentials → X.509 Certificates).';
+}
+
+function secureContext(options: TlsSenderOptions, endpoint: string): tls.SecureContext {
+  const { ca, cert, key, minVersion = 'TLSv1.2', maxVersion = 'TLSv1.3' } = options;
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new TypeError('createTlsSender: cert and key must be given together');
+  }
+  try {
+    return tls.createSecureContext({
+      minVersion,
+      maxVersion,
+      ...(ca === undefined ? {} : { ca }),
+      ...(cert === undefined ? {} : { cert }),
+      ...(key === undefined ? {} : { key }),
+    });
+  } catch (cause) {
+    // The reason names what is wrong (not PEM, key does not match the certificate); never the key itself.
+    const error = cause as NodeJS.ErrnoException & { reason?: unknown };
+    const reason = typeof error.reason === 'string' ? error.reason : (error.code ?? 'unreadable');
+    throw new AuditpullError(401, `TLS certificate, key or chain for ${endpoint} cannot be used: ${reason}. Check that they are PEM and that the key belongs to the certificate.`, {
+      cause,
+      detail: { endpoint, ...(error.code === undefined ? {} : { code: error.code }) },
+    });
+  }
+}
+
+/**
+ * Resolves once the server accepted the connection. TLS 1.3 lets the client finish its handshake
+ * before the server has checked the client certificate; the server's session ticket arrives only
+ * after that check, so it is the earliest sign the connection will not be refused.
+ */
+function accepted(socket: tls.TLSSocket, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.off('session', onSession);
+      socket.off('secureConnect', onSecure);
+      socket.off('close', done);
+      resolve();
+    };
+    const onSecure = (): void => {
+      if (socket.getProtocol() !== 'TLSv1.3') done();
+      else timer = setTimeout(done, graceMs);
+    };
+    // 'session' is emitted while OpenSSL is still reading the ticket; writing before that read has
+    // returned corrupts the record stream (bad record mac), so resume on the next turn of the loop.
+    const onSession = (): void => void setImmediate(done);
+    socket.once('session', onSession);
+    socket.once('secureConnect', onSecure);
+    socket.once('close', done);
+  });
+}
+
+/**
+ * A {@link LineSender} over TLS 1.2–1.3, with an optional client certificate (mutual TLS, as Devo's
+ * collector endpoints require). Certificates and key are PEM contents.
+ * @public
+ */
+export function createTlsSender(options: TlsSenderOptions): LineSender {
+  const {
+    host,
+    port,
+    verifyServer = true,
+    checkHostname = true,
+    servername,
+    tls13AcceptTimeoutMs = 1000,
+    logger = noopLogger,
+  } = options;
+  const endpoint = `tls://${host}:${port}`;
+  const context = secureContext(options, endpoint);
+  if (!verifyServer) {
+    logger.warn(
+      'TLS server verification is disabled (verifyServer: false): the connection is encrypted but the server is not authenticated, so anyone in the path can impersonate it and read the events',
+      { endpoint },
+    );
+  }
+  const connectOptions: tls.ConnectionOptions = {
+    host,
+    port,
+    secureContext: context,
+    rejectUnauthorized: verifyServer,
+    // SNI must not be an IP address (RFC 6066); Node then checks the certificate against `host` itself.
+    ...(servername !== undefined ? { servername } : net.isIP(host) === 0 ? { servername: host } : {}),
+    ...(checkHostname ? {} : { checkServerIdentity: () => undefined }),
+  };
+  return createSocketSender(
+    {
+      endpoint,
+      readyEvent: 'secureConnect',
+      open: () => tls.connect(connectOptions),
+      accepted: (socket) => accepted(socket as tls.TLSSocket, tls13AcceptTimeoutMs),
+      hint: (error) => hint(error, verifyServer),
+    },
+    options,
+  );
+}

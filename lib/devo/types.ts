@@ -1,0 +1,80 @@
+import type { Logger } from '../log.ts';
+
+/**
+ * A stream-oriented output for encoded Devo lines.
+ * @public
+ */
+export interface LineSender {
+  /**
+   * Writes `payload` (one or more whole lines). Resolves once all of it was handed to the socket;
+   * rejects with an `AuditpullError` (400 connect, 401 TLS, 402 write) otherwise, in which case any part
+   * of it may or may not have arrived: resend it (delivery is at-least-once). Connects lazily, and
+   * reconnects on the next call after an error or after the server closed the connection.
+   */
+  send(payload: string): Promise<void>;
+  /**
+   * Waits for sends in flight, half-closes the connection and waits for the server's EOF so nothing
+   * written is cut off. Later `send` calls reject.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Options shared by the TCP and TLS senders.
+ * @public
+ */
+export interface ConnectionOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Give up connecting (and, for TLS, handshaking) after this long. Default 10 000. */
+  readonly connectTimeoutMs?: number;
+  /** Fail a send whose bytes were not all handed to the kernel within this long. Default 30 000. */
+  readonly writeTimeoutMs?: number;
+  /** How long `close()` waits for the server's EOF before it destroys the socket. Default 5000. */
+  readonly closeTimeoutMs?: number;
+  /**
+   * Reconnect before a send when the connection has been idle this long, because load balancers drop
+   * idle connections silently and bytes written to such a connection are lost. Default 30 000 (the
+   * Devo SDK's inactivity timeout); 0 disables.
+   */
+  readonly maxIdleMs?: number;
+  /** Reconnect before a send when the connection is older than this. Default 3 600 000 (1 h); 0 disables. */
+  readonly maxConnectionAgeMs?: number;
+  readonly logger?: Logger;
+}
+
+/**
+ * Options of {@link createTcpSender}: plain TCP, for an in-house relay.
+ * @public
+ */
+export type TcpSenderOptions = ConnectionOptions;
+
+/**
+ * Options of {@link createTlsSender}. Certificates and key are PEM contents, not paths.
+ * @public
+ */
+export interface TlsSenderOptions extends ConnectionOptions {
+  /** CA chain that signs the server certificate; without it the system CAs are used. */
+  readonly ca?: string | Buffer;
+  /** Client certificate (Devo: the domain's X.509 certificate). Needs `key`. */
+  readonly cert?: string | Buffer;
+  /** Private key of `cert`. Never logged. */
+  readonly key?: string | Buffer;
+  /** Verify the server certificate chain. Default true; false logs a warning. */
+  readonly verifyServer?: boolean;
+  /** Check that the server certificate names `servername` (or `host`). Default true. */
+  readonly checkHostname?: boolean;
+  /** SNI and expected certificate name. Default `host` unless it is an IP address. */
+  readonly servername?: string;
+  /** Default 'TLSv1.2'. */
+  readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** Default 'TLSv1.3'. */
+  readonly maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /**
+   * With TLS 1.3 the client finishes its handshake before the server has checked the client
+   * certificate, so a refusal would only arrive after the first write had "succeeded" and its lines were
+   * lost. A new connection is therefore used only after the server's session ticket (sent once it
+   * accepted the client) or, for servers that send none, after this grace period. Default 1000.
+   */
+  readonly tls13AcceptTimeoutMs?: number;
+}

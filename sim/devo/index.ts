@@ -1,0 +1,2 @@
+export { parseDevoLine, startLineReceiver } from './receiver.ts';
+export type { DevoLine, LineReceiver, LineReceiverOptions } from './receiver.ts';

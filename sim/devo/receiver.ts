@@ -1,0 +1,237 @@
+/**
+ * A Devo-compatible line receiver on loopback: the test oracle for lib/devo's encoder and senders.
+ * It shares no code with lib/ on purpose (DESIGN.md: a bug in lib must not hide itself on both sides).
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+
+/**
+ * One syslog record as received: `<PRI>TIMESTAMP HOSTNAME TAG: MESSAGE`.
+ * A record that does not match keeps its `raw` text and has `priority` -1 and empty fields.
+ * @public
+ */
+export interface DevoLine {
+  /** The record without its trailing `\n` (and without the octet count, if it was framed). */
+  raw: string;
+  priority: number;
+  timestamp: string;
+  hostname: string;
+  tag: string;
+  message: string;
+  /** The message parsed, present only when it is valid JSON. */
+  json?: unknown;
+}
+
+/**
+ * @public
+ */
+export interface LineReceiverOptions {
+  /** Port on 127.0.0.1; 0 or absent picks a free one. */
+  port?: number;
+  /** Serve TLS instead of plain TCP. PEM contents. */
+  tls?: {
+    key: string | Buffer;
+    cert: string | Buffer;
+    ca?: string | Buffer;
+    /** Require a client certificate, verified against `ca`. */
+    requestCert?: boolean;
+  };
+  /** End (FIN, like a load balancer) connections that sent nothing for this long. */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * @public
+ */
+export interface LineReceiver {
+  readonly port: number;
+  /** Every record received, in arrival order across all connections. */
+  readonly lines: DevoLine[];
+  /** Connections accepted (for TLS: handshakes completed). */
+  readonly connections: number;
+  /**
+   * TLS handshakes that failed on the receiver's side (bad or missing client certificate, protocol
+   * errors). A client that aborts because it distrusts the server certificate is not counted.
+   */
+  readonly rejected: number;
+  /** Resolves with `lines` once at least `n` were received; rejects after `timeoutMs` (default 5000). */
+  waitForLines(n: number, timeoutMs?: number): Promise<DevoLine[]>;
+  /** Destroys every open connection at once, as a crashed peer or a network cut would. */
+  dropConnections(): void;
+  /** Stops listening and destroys the open connections. */
+  close(): Promise<void>;
+}
+
+const RECORD = /^<(\d{1,3})>(\S+) (\S+) ([^\s:]+): ([\s\S]*)$/;
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+
+function isDigit(byte: number | undefined): boolean {
+  return byte !== undefined && byte >= 0x30 && byte <= 0x39;
+}
+
+/**
+ * Parses one record (without the line terminator).
+ * @public
+ */
+export function parseDevoLine(raw: string): DevoLine {
+  const match = RECORD.exec(raw);
+  if (match === null) return { raw, priority: -1, timestamp: '', hostname: '', tag: '', message: '' };
+  const [, priority = '', timestamp = '', hostname = '', tag = '', message = ''] = match;
+  const line: DevoLine = { raw, priority: Number(priority), timestamp, hostname, tag, message };
+  try {
+    line.json = JSON.parse(message);
+  } catch {
+    // not JSON: `json` stays absent
+  }
+  return line;
+}
+
+/**
+ * Splits a byte stream into records: `\n`-terminated lines, or RFC 6587 octet-counted frames
+ * (`LEN SP record`) when a frame starts with a digit. Works on bytes because LEN counts octets.
+ */
+function createFramer(onRecord: (raw: string) => void): { push(chunk: Buffer): void; end(): void } {
+  let pending: Buffer = Buffer.alloc(0);
+
+  const drain = (): void => {
+    let offset = 0;
+    while (offset < pending.length) {
+      let digits = offset;
+      while (digits < pending.length && isDigit(pending[digits])) digits += 1;
+      if (digits > offset) {
+        if (digits === pending.length) break; // the count may still be arriving
+        if (pending[digits] === SPACE && digits - offset <= 10) {
+          const end = digits + 1 + Number(pending.toString('latin1', offset, digits));
+          if (end > pending.length) break;
+          let record = pending.toString('utf8', digits + 1, end);
+          if (record.endsWith('\n')) record = record.slice(0, -1);
+          onRecord(record);
+          offset = end;
+          continue;
+        }
+        // Digits not followed by a space: an ordinary line that happens to start with a digit.
+      }
+      const newline = pending.indexOf(NEWLINE, offset);
+      if (newline === -1) break;
+      onRecord(pending.toString('utf8', offset, newline));
+      offset = newline + 1;
+    }
+    pending = offset === 0 ? pending : pending.subarray(offset);
+  };
+
+  return {
+    push(chunk) {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      drain();
+    },
+    end() {
+      // Like rsyslog, an unterminated record at end of stream is still submitted.
+      if (pending.length > 0) onRecord(pending.toString('utf8'));
+      pending = Buffer.alloc(0);
+    },
+  };
+}
+
+/**
+ * Starts a line receiver on 127.0.0.1 over plain TCP, or TLS when `options.tls` is given.
+ * @public
+ */
+export async function startLineReceiver(options: LineReceiverOptions = {}): Promise<LineReceiver> {
+  const lines: DevoLine[] = [];
+  const sockets = new Set<net.Socket>();
+  /** Every TCP connection, handshaking or not, so close() never waits for a half-done TLS handshake. */
+  const tcpSockets = new Set<net.Socket>();
+  const waiters = new Set<() => void>();
+  let connections = 0;
+  let rejected = 0;
+
+  const handle = (socket: net.Socket): void => {
+    connections += 1;
+    sockets.add(socket);
+    const framer = createFramer((raw) => {
+      lines.push(parseDevoLine(raw));
+      for (const wake of waiters) wake();
+    });
+    if (options.idleTimeoutMs !== undefined) socket.setTimeout(options.idleTimeoutMs, () => socket.end());
+    socket.on('data', (chunk: Buffer) => framer.push(chunk));
+    // Half-close handshake: the client said it is done; answer with our own FIN once its data is read.
+    socket.on('end', () => {
+      framer.end();
+      socket.end();
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => sockets.delete(socket));
+  };
+
+  let server: net.Server;
+  if (options.tls === undefined) {
+    server = net.createServer({ allowHalfOpen: true }, handle);
+  } else {
+    const { key, cert, ca, requestCert = false } = options.tls;
+    const tlsServer = tls.createServer(
+      { key, cert, ...(ca === undefined ? {} : { ca }), requestCert, rejectUnauthorized: requestCert, allowHalfOpen: true },
+      handle,
+    );
+    tlsServer.on('tlsClientError', (_error, socket) => {
+      rejected += 1;
+      socket.destroy();
+    });
+    server = tlsServer;
+  }
+
+  server.on('connection', (socket: net.Socket) => {
+    tcpSockets.add(socket);
+    socket.once('close', () => tcpSockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('line receiver: no TCP address');
+
+  return {
+    port: address.port,
+    lines,
+    get connections() {
+      return connections;
+    },
+    get rejected() {
+      return rejected;
+    },
+    waitForLines(n, timeoutMs = 5000) {
+      if (lines.length >= n) return Promise.resolve(lines);
+      return new Promise((resolve, reject) => {
+        const wake = (): void => {
+          if (lines.length < n) return;
+          done();
+          resolve(lines);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`line receiver: ${lines.length} of ${n} lines after ${timeoutMs} ms`));
+        }, timeoutMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          waiters.delete(wake);
+        };
+        waiters.add(wake);
+      });
+    },
+    dropConnections() {
+      for (const socket of sockets) socket.destroy();
+    },
+    close() {
+      return new Promise((resolve, reject) => {
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        for (const socket of sockets) socket.destroy();
+        for (const socket of tcpSockets) socket.destroy();
+      });
+    },
+  };
+}
