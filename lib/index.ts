@@ -40,5 +40,5 @@ export { createChunkedSeenSet } from './dedupe/seen-set.ts';
 export type { ChunkedSeenSet } from './dedupe/seen-set.ts';
 export { contentHash } from './dedupe/content-hash.ts';
 
-export { encodeDevoLine, encodeOctetCounted, createTcpSender, createTlsSender } from './devo/index.ts';
+export { encodeDevoLine, encodeOctetCounted, toDevoJson, createTcpSender, createTlsSender } from './devo/index.ts';
 export type { DevoLineOptions, ConnectionOptions, LineSender, TcpSenderOptions, TlsSenderOptions } from './devo/index.ts';

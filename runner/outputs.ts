@@ -2,7 +2,7 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hostname as osHostname } from 'node:os';
-import { AuditpullError, encodeDevoLine, createTcpSender, createTlsSender, type LineSender } from '../lib/index.ts';
+import { AuditpullError, encodeDevoLine, toDevoJson, createTcpSender, createTlsSender, type LineSender } from '../lib/index.ts';
 import { configPath, type Config, type OutputConfig } from './config.ts';
 import type { RunnerLogger } from './log.ts';
 
@@ -105,7 +105,7 @@ export async function createOutputs(config: Config, logger: RunnerLogger): Promi
       if (events.length === 0) return;
       const timestamp = new Date();
       // Serialise each event once; outputs differ only by the hostname in the header.
-      const json = events.map((event) => JSON.stringify(event));
+      const json = events.map((event) => toDevoJson(event));
       const byHost = new Map<string, string>();
       for (const output of outputs) {
         if (!byHost.has(output.hostname)) {

@@ -32,6 +32,20 @@ function isoTimestamp(timestamp: Date | undefined): string {
   return iso;
 }
 
+const LINE_SEPARATORS = /[\u2028\u2029]/g;
+const HAS_LINE_SEPARATOR = /[\u2028\u2029]/;
+
+/**
+ * JSON of an event for a Devo line: `JSON.stringify`, with U+2028 and U+2029 written as `\u2028` and
+ * `\u2029` (still the same JSON) because some line readers treat them as line breaks.
+ * @public
+ */
+export function toDevoJson(event: unknown): string {
+  const json = JSON.stringify(event) as string | undefined;
+  if (json === undefined) throw new TypeError(`encodeDevoLine: event of type ${typeof event} cannot be encoded as JSON`);
+  return HAS_LINE_SEPARATOR.test(json) ? json.replace(LINE_SEPARATORS, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029')) : json;
+}
+
 function message(event: unknown): string {
   if (typeof event === 'string') {
     // One event is always one line: a raw newline would split it in two at the receiver.
@@ -39,9 +53,7 @@ function message(event: unknown): string {
     return event.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
   }
   // JSON.stringify escapes control characters inside strings, so its output never holds a raw newline.
-  const json = JSON.stringify(event) as string | undefined;
-  if (json === undefined) throw new TypeError(`encodeDevoLine: event of type ${typeof event} cannot be encoded as JSON`);
-  return json;
+  return toDevoJson(event);
 }
 
 /**

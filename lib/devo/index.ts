@@ -1,4 +1,4 @@
-export { encodeDevoLine, encodeOctetCounted } from './encoder.ts';
+export { encodeDevoLine, encodeOctetCounted, toDevoJson } from './encoder.ts';
 export type { DevoLineOptions } from './encoder.ts';
 export { createTcpSender } from './tcp-sender.ts';
 export { createTlsSender } from './tls-sender.ts';

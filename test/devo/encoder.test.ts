@@ -86,3 +86,15 @@ describe('encodeOctetCounted', () => {
     expect(encodeOctetCounted('<14>x h t: a\n')).toBe('13 <14>x h t: a\n');
   });
 });
+
+describe('toDevoJson', () => {
+  it('writes U+2028 and U+2029 as JSON escapes, losslessly, every time', async () => {
+    const { toDevoJson } = await import('../../lib/index.ts');
+    for (let i = 0; i < 3; i += 1) {
+      const json = toDevoJson({ a: 'x\u2028y', b: ['\u2029'] });
+      expect(json).toBe('{"a":"x\\u2028y","b":["\\u2029"]}');
+      expect(JSON.parse(json)).toEqual({ a: 'x\u2028y', b: ['\u2029'] });
+    }
+    expect(toDevoJson({ plain: 1 })).toBe('{"plain":1}');
+  });
+});

@@ -8,6 +8,8 @@ let receiver: LineReceiver | undefined;
 afterEach(async () => {
   await sim?.close();
   await receiver?.close();
+  sim = undefined;
+  receiver = undefined;
 });
 
 describe('check and state commands', () => {
