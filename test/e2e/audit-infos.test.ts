@@ -76,16 +76,24 @@ describe('audit_infos end to end (CLI → Lark simulator → TCP line receiver)'
     const run = startCli(['run', '--config', config, '--once'], { env: SECRET });
     await waitFor(() => receiver!.lines.length >= 700, 30_000, '700 lines');
     // Freeze the collector on its next page request: everything it delivered before is checkpointed.
+    // The fault is taken by the first audit_infos request that arrives after it is queued.
+    const queuedAt = sim.requests.length;
     sim.inject({ kind: 'hold', count: 1 });
-    await waitFor(() => sim!.requests.some((r) => r.status === 0), 10_000, 'a held request');
+    const held = () => sim!.requests.slice(queuedAt).find((r) => r.path.endsWith('/audit_infos'));
+    await waitFor(() => held() !== undefined, 10_000, 'the held request');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(held()?.status).toBe(0);
     run.child.kill('SIGKILL');
     expect(await run.exited).toBe('SIGKILL');
     const before = receiver.lines.length;
     expect(before).toBeLessThan(events.length);
     expect([...receivedIds(receiver).values()].every((n) => n === 1)).toBe(true);
 
+    const started = Date.now();
     const resumed = await runCli(['run', '--config', config, '--once'], { env: SECRET });
     expect(resumed.code, resumed.stderr).toBe(0);
+    // Nothing of the killed run stands in the way (no lock, no held request to time out).
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(resumed.stderr).toContain('Resuming unfinished window');
     expectExactlyOnce(receiver, events);
   });
