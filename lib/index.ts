@@ -19,11 +19,11 @@ export { createLarkClient } from './lark/client.ts';
 export type { LarkClient, LarkClientOptions, RawResult } from './lark/client.ts';
 export { createTenantTokenManager } from './lark/token-manager.ts';
 export type { CachedTenantToken, TenantTokenManager, TenantTokenManagerOptions } from './lark/token-manager.ts';
-export { paginateAuditInfos } from './lark/paginate.ts';
-export type { AuditInfosQuery } from './lark/paginate.ts';
+export { paginateAuditInfos, paginateAdminLogs, paginateDlpExecuteLogs } from './lark/paginate.ts';
+export type { AuditInfosQuery, AdminLogsQuery, DlpExecuteLogsQuery } from './lark/paginate.ts';
 export { LarkError, isLarkError, classifyLarkError, LARK_INVALID_TOKEN_CODES } from './lark/errors.ts';
 export type { LarkErrorKind } from './lark/errors.ts';
-export type { AuditInfo, Page, TokenStore } from './lark/types.ts';
+export type { AuditInfo, AdminLog, DlpExecuteLog, Page, TokenStore } from './lark/types.ts';
 export type { paths as LarkPaths, components as LarkComponents, operations as LarkOperations } from './lark/generated/schema.ts';
 
 export { createCheckpoint } from './checkpoint/checkpoint.ts';

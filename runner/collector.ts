@@ -39,6 +39,7 @@ export function buildServices(config: Config, store: Keyv, outputs: Outputs, log
       appSecret: input.credentials.app_secret,
       ...(input.override_base_url ? { baseUrl: input.override_base_url } : {}),
       tokenStore: store,
+      requestsPerMinute: input.requests_per_minute,
       now,
       logger: logger.child(`${input.name}#${input.id}`),
     });

@@ -23,6 +23,8 @@ const larkInput = z.object({
   enabled: z.boolean().default(true),
   credentials: z.object({ app_id: z.string().min(1), app_secret: z.string().min(1) }),
   override_base_url: z.url({ protocol: /^https?$/ }).optional(),
+  /** Per-endpoint request budget shared by the services of this input (Lark: 100/min for the log APIs). */
+  requests_per_minute: z.number().positive().default(100),
   services: z
     .object({
       audit_infos: z.object(larkServiceBase).optional(),

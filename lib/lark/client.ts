@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import pThrottle from 'p-throttle';
 import type { Logger } from '../log.ts';
 import { noopLogger } from '../log.ts';
 import { withRetry, type RetryOptions } from '../http/retry.ts';
@@ -22,6 +23,11 @@ export interface LarkClientOptions {
   readonly tokenStore?: TokenStore;
   /** @defaultValue 1800000 (30 minutes) */
   readonly refreshBeforeExpiryMs?: number;
+  /**
+   * Requests per minute per endpoint (Lark's documented limit for the log APIs is 100). Every service using
+   * this client shares the budget; retries count too. The token endpoint is not limited. @defaultValue 100
+   */
+  readonly requestsPerMinute?: number;
   /** Per-request timeout. @defaultValue 30000 */
   readonly requestTimeoutMs?: number;
   readonly retry?: RetryOptions;
@@ -159,7 +165,21 @@ export function createLarkClient(options: LarkClientOptions): LarkClient {
   };
   api.use(auth);
 
+  // One limiter per endpoint, shared by every caller of this client.
+  const requestsPerMinute = options.requestsPerMinute ?? 100;
+  if (!(requestsPerMinute > 0)) throw new TypeError('[auditpull] requestsPerMinute must be a positive number');
+  const limiters = new Map<string, () => Promise<void>>();
+  const slot = (operation: string): Promise<void> => {
+    let limiter = limiters.get(operation);
+    if (!limiter) {
+      limiter = pThrottle({ limit: requestsPerMinute, interval: 60_000, strict: true })(async () => {});
+      limiters.set(operation, limiter);
+    }
+    return limiter();
+  };
+
   async function once<T>(operation: string, send: (api: Client<paths>, signal: AbortSignal) => Promise<RawResult<T>>): Promise<T> {
+    await slot(operation);
     let result: RawResult<T>;
     try {
       result = await send(api, AbortSignal.timeout(timeoutMs));

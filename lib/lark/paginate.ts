@@ -1,13 +1,56 @@
-import type { operations } from './generated/schema.ts';
-import type { LarkClient } from './client.ts';
+import type { Client } from 'openapi-fetch';
+import type { operations, paths } from './generated/schema.ts';
+import type { LarkClient, RawResult } from './client.ts';
 import { LarkError } from './errors.ts';
-import type { AuditInfo, Page } from './types.ts';
+import type { AdminLog, AuditInfo, DlpExecuteLog, Page } from './types.ts';
+
+type QueryOf<O extends keyof operations> = NonNullable<operations[O]['parameters']['query']>;
+type Body<T> = { data?: { has_more?: boolean; page_token?: string; items?: T[] } };
+
+/**
+ * Yield every page of one Lark list call until `has_more` is false. Stops with a `malformed` LarkError when
+ * Lark repeats a page token (a loop). Pages, not items, so the caller can checkpoint after each one.
+ * @internal
+ */
+async function* paginate<T>(
+  client: LarkClient,
+  operation: string,
+  send: (api: Client<paths>, pageToken: string | undefined, signal: AbortSignal) => Promise<RawResult<Body<T>>>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Page<T>, void, undefined> {
+  const seenTokens = new Set<string>();
+  let pageToken: string | undefined;
+  for (;;) {
+    const token = pageToken;
+    const body = await client.call<Body<T>>(operation, (api, timeout) => send(api, token, signal ? AbortSignal.any([signal, timeout]) : timeout), signal ? { signal } : {});
+    const data = body.data ?? {};
+    const hasMore = data.has_more === true && typeof data.page_token === 'string' && data.page_token !== '';
+    const next = hasMore ? data.page_token : undefined;
+    yield { items: data.items ?? [], nextPageToken: next, hasMore };
+    if (next === undefined) return;
+    if (seenTokens.has(next)) {
+      throw new LarkError({ kind: 'malformed', operation, msg: 'Lark returned a page_token it had already returned; stopping to avoid a loop' });
+    }
+    seenTokens.add(next);
+    pageToken = next;
+  }
+}
+
+function checkPageSize(pageSize: number, max: number): void {
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > max) throw new RangeError(`[auditpull] pageSize must be an integer from 1 to ${max}`);
+}
+
+function checkWindow(oldest: number, latest: number): void {
+  if (!Number.isInteger(oldest) || !Number.isInteger(latest) || latest < oldest) {
+    throw new RangeError('[auditpull] the window ends must be integers with the start <= the end');
+  }
+}
 
 /**
  * Query of {@link paginateAuditInfos}: a window `[oldest, latest]` in Unix seconds plus Lark's filters.
  * @public
  */
-export type AuditInfosQuery = Omit<NonNullable<operations['listAuditInfos']['parameters']['query']>, 'page_token' | 'page_size' | 'oldest' | 'latest'> & {
+export type AuditInfosQuery = Omit<QueryOf<'listAuditInfos'>, 'page_token' | 'page_size' | 'oldest' | 'latest'> & {
   readonly oldest: number;
   readonly latest: number;
   /** 1–200. @defaultValue 100 */
@@ -15,40 +58,86 @@ export type AuditInfosQuery = Omit<NonNullable<operations['listAuditInfos']['par
   readonly signal?: AbortSignal;
 };
 
-type ListResponse = operations['listAuditInfos']['responses']['200']['content']['application/json'];
-
 /**
- * Yield every page of audit logs in `[oldest, latest]` until `has_more` is false. Pages, not items, so the
- * caller can checkpoint after each one. Lark's order is undocumented: consume whole windows.
+ * Every page of behaviour audit logs in `[oldest, latest]` (seconds, inclusive). Lark's order is
+ * undocumented: consume whole windows.
  * @public
  */
-export async function* paginateAuditInfos(client: LarkClient, query: AuditInfosQuery): AsyncGenerator<Page<AuditInfo>, void, undefined> {
+export function paginateAuditInfos(client: LarkClient, query: AuditInfosQuery): AsyncGenerator<Page<AuditInfo>, void, undefined> {
   const { pageSize = 100, signal, ...filters } = query;
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new RangeError('[auditpull] pageSize must be an integer from 1 to 200');
-  if (!Number.isInteger(filters.oldest) || !Number.isInteger(filters.latest) || filters.latest < filters.oldest) {
-    throw new RangeError('[auditpull] oldest and latest must be integer seconds with oldest <= latest');
-  }
-  const seenTokens = new Set<string>();
-  let pageToken: string | undefined;
-  for (;;) {
-    const body = await client.call<ListResponse>(
-      'audit_infos',
-      (api, timeout) =>
-        api.GET('/open-apis/admin/v1/audit_infos', {
-          params: { query: { ...filters, page_size: pageSize, ...(pageToken ? { page_token: pageToken } : {}) } },
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        }),
-      signal ? { signal } : {},
-    );
-    const data = body.data ?? {};
-    const hasMore = data.has_more === true && typeof data.page_token === 'string' && data.page_token !== '';
-    const next = hasMore ? data.page_token : undefined;
-    yield { items: data.items ?? [], nextPageToken: next, hasMore };
-    if (next === undefined) return;
-    if (seenTokens.has(next)) {
-      throw new LarkError({ kind: 'malformed', operation: 'audit_infos', msg: 'Lark returned a page_token it had already returned; stopping to avoid a loop' });
-    }
-    seenTokens.add(next);
-    pageToken = next;
-  }
+  checkPageSize(pageSize, 200);
+  checkWindow(filters.oldest, filters.latest);
+  return paginate<AuditInfo>(
+    client,
+    'audit_infos',
+    (api, pageToken, s) =>
+      api.GET('/open-apis/admin/v1/audit_infos', { params: { query: { ...filters, page_size: pageSize, ...(pageToken ? { page_token: pageToken } : {}) } }, signal: s }),
+    signal,
+  );
+}
+
+/**
+ * Query of {@link paginateAdminLogs}. `oldest` and `latest` are sent as given, in the unit the API expects
+ * (UNVERIFIED; seconds assumed by the runner).
+ * @public
+ */
+export type AdminLogsQuery = Omit<QueryOf<'listAudAdminLogs'>, 'page_token' | 'page_size' | 'oldest' | 'latest'> & {
+  readonly oldest: number;
+  readonly latest: number;
+  /** @defaultValue 100 */
+  readonly pageSize?: number;
+  readonly signal?: AbortSignal;
+};
+
+/**
+ * Every page of admin logs in `[oldest, latest]`.
+ * @public
+ */
+export function paginateAdminLogs(client: LarkClient, query: AdminLogsQuery): AsyncGenerator<Page<AdminLog>, void, undefined> {
+  const { pageSize = 100, signal, oldest, latest, ...filters } = query;
+  checkPageSize(pageSize, 500);
+  checkWindow(oldest, latest);
+  return paginate<AdminLog>(
+    client,
+    'admin_log',
+    (api, pageToken, s) =>
+      api.GET('/open-apis/security_and_compliance/v1/aud_admin_logs', {
+        params: { query: { ...filters, oldest: String(oldest), latest: String(latest), page_size: pageSize, ...(pageToken ? { page_token: pageToken } : {}) } },
+        signal: s,
+      }),
+    signal,
+  );
+}
+
+/**
+ * Query of {@link paginateDlpExecuteLogs}. `startTime` and `endTime` are sent as given, in the unit the API
+ * expects (UNVERIFIED; milliseconds assumed by the runner).
+ * @public
+ */
+export type DlpExecuteLogsQuery = Omit<QueryOf<'listDlpExecuteLogs'>, 'page_token' | 'page_size' | 'start_time' | 'end_time'> & {
+  readonly startTime: number;
+  readonly endTime: number;
+  /** @defaultValue 50 */
+  readonly pageSize?: number;
+  readonly signal?: AbortSignal;
+};
+
+/**
+ * Every page of DLP execution logs in `[startTime, endTime]`. Rows can repeat: dedupe them (see `contentHash`).
+ * @public
+ */
+export function paginateDlpExecuteLogs(client: LarkClient, query: DlpExecuteLogsQuery): AsyncGenerator<Page<DlpExecuteLog>, void, undefined> {
+  const { pageSize = 50, signal, startTime, endTime, ...filters } = query;
+  checkPageSize(pageSize, 500);
+  checkWindow(startTime, endTime);
+  return paginate<DlpExecuteLog>(
+    client,
+    'dlp_execute_log',
+    (api, pageToken, s) =>
+      api.GET('/open-apis/security_and_compliance/v1/dlp_execute_logs', {
+        params: { query: { ...filters, start_time: String(startTime), end_time: String(endTime), page_size: pageSize, ...(pageToken ? { page_token: pageToken } : {}) } },
+        signal: s,
+      }),
+    signal,
+  );
 }

@@ -27,3 +27,15 @@ export interface Page<T> {
   readonly nextPageToken: string | undefined;
   readonly hasMore: boolean;
 }
+
+/**
+ * One admin log (`GET /open-apis/security_and_compliance/v1/aud_admin_logs` item).
+ * @public
+ */
+export type AdminLog = components['schemas']['AdminLog'];
+
+/**
+ * One DLP execution log row (`GET /open-apis/security_and_compliance/v1/dlp_execute_logs` item). No id.
+ * @public
+ */
+export type DlpExecuteLog = components['schemas']['DlpExecuteLog'];

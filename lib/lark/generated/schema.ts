@@ -46,6 +46,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/open-apis/security_and_compliance/v1/aud_admin_logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get admin logs (admin console behaviour logs)
+         * @description Custom apps only; grey release (ask Lark support to enable it). Known only from the node SDK's
+         *     code-gen commit 74f7d999 (research/lark.md §3a): scope, rate limit, page-size limit and the unit of
+         *     `latest`/`oldest` are UNVERIFIED (auditpull assumes seconds, configurable).
+         */
+        get: operations["listAudAdminLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open-apis/security_and_compliance/v1/dlp_execute_logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export DLP system execution logs
+         * @description Known only from the node SDK's code-gen commit 74f7d999 (research/lark.md §3b). The API returns
+         *     duplicate rows and items carry no id. Time unit UNVERIFIED (milliseconds assumed, like the
+         *     documented app_dlp_execute_logs sibling); scope and rate limit UNVERIFIED.
+         */
+        get: operations["listDlpExecuteLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -275,6 +319,115 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        ListAudAdminLogsResponse: {
+            code: number;
+            msg: string;
+            data?: {
+                has_more?: boolean;
+                page_token?: string;
+                items?: components["schemas"]["AdminLog"][];
+            };
+        };
+        /** @description One admin log. Unknown fields are kept. */
+        AdminLog: {
+            /** @description Unique id; the deduplication key. */
+            unique_id: string;
+            /** @description The administrator. */
+            user_id: string;
+            /** @description Top-level category. */
+            category_name: string;
+            event_name: string;
+            ip_address: string;
+            /** @description Creation timestamp (unit UNVERIFIED). */
+            create_time?: string | number;
+            /** @description Event detail. */
+            content?: string;
+            /** @description Status (enum UNVERIFIED). */
+            operation_status: number;
+        } & {
+            [key: string]: unknown;
+        };
+        ListDlpExecuteLogsResponse: {
+            code: number;
+            msg: string;
+            data?: {
+                has_more?: boolean;
+                page_token?: string;
+                items?: components["schemas"]["DlpExecuteLog"][];
+            };
+        };
+        /** @description Id-like field the SDKs disagree on (string in node/Go, int in Python). */
+        StringOrNumber: string | number;
+        /** @description One DLP execution log row. It has no id, and the API may return the same row twice. */
+        DlpExecuteLog: {
+            applicable_service?: string;
+            user_name?: string;
+            user_id?: components["schemas"]["StringOrNumber"];
+            trigger?: string;
+            time?: components["schemas"]["StringOrNumber"];
+            system_action?: string;
+            sender_name?: string;
+            sender_id?: components["schemas"]["StringOrNumber"];
+            recipient_name?: string;
+            recipient_id?: components["schemas"]["StringOrNumber"];
+            chat_name?: string;
+            chat_id?: components["schemas"]["StringOrNumber"];
+            chat_type?: string | number;
+            group_owner_name?: string;
+            group_owner_id?: components["schemas"]["StringOrNumber"];
+            message_id?: components["schemas"]["StringOrNumber"];
+            message_content?: string;
+            alias_ingroup?: string;
+            group_description?: string;
+            group_tab_content?: string;
+            file_name?: string;
+            file_key?: string;
+            file_token?: string;
+            document_owner_name?: string;
+            document_owner_id?: components["schemas"]["StringOrNumber"];
+            document_name?: string;
+            document_type?: string;
+            document_link?: string;
+            trigger_event_type?: string;
+            hit_policies?: ({
+                policy_id?: components["schemas"]["StringOrNumber"];
+                policy_name?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+            evidence_detail?: components["schemas"]["DlpEvidenceDetail"];
+        } & {
+            [key: string]: unknown;
+        };
+        DlpEvidenceDetail: {
+            keyword_hits?: string[];
+            regular_hits?: string[];
+            sensitive_hits?: string[];
+            file_size_hits?: string[];
+            file_type_hits?: string[];
+            file_name_ext_hits?: string[];
+            secure_label_hits?: string[];
+            trigger_snippets?: ({
+                policy_id?: components["schemas"]["StringOrNumber"];
+                detect_mode_proof_contexts?: ({
+                    detect_mode?: number;
+                    detect_name?: string;
+                    proof_contexts?: ({
+                        hit_content?: string;
+                        context_snippet?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    hit_count?: number;
+                } & {
+                    [key: string]: unknown;
+                })[];
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: never;
     parameters: never;
@@ -361,6 +514,93 @@ export interface operations {
                 headers: {
                     "x-ogw-ratelimit-limit"?: number;
                     /** @description Seconds until the rate-limit window resets. */
+                    "x-ogw-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listAudAdminLogs: {
+        parameters: {
+            query?: {
+                page_size?: number;
+                page_token?: string;
+                /** @description End time (unit UNVERIFIED; seconds assumed). Typed string by the SDK. */
+                latest?: string;
+                /** @description Start time (unit UNVERIFIED; seconds assumed). Typed string by the SDK. */
+                oldest?: string;
+                user_id?: string;
+                category_name?: string;
+                event_name?: string;
+                user_id_type?: "open_id" | "union_id" | "user_id";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of admin logs (check `code`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListAudAdminLogsResponse"];
+                };
+            };
+            /** @description Error envelope */
+            default: {
+                headers: {
+                    "x-ogw-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listDlpExecuteLogs: {
+        parameters: {
+            query: {
+                page_size: number;
+                page_token?: string;
+                apply_module?: number;
+                /** @description Serialised as repeated keys (`actions=1&actions=2`). */
+                actions?: number[];
+                user_id?: string;
+                /** @description Start time (unit UNVERIFIED; milliseconds assumed). */
+                start_time: string;
+                /** @description End time (unit UNVERIFIED; milliseconds assumed). */
+                end_time: string;
+                locale?: "zh-CN" | "en-US" | "ja-JP";
+                engine_type?: number;
+                include_system_log?: boolean;
+                policy_name?: string;
+                user_id_type?: "user_id" | "union_id" | "open_id";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of DLP execution logs (check `code`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListDlpExecuteLogsResponse"];
+                };
+            };
+            /** @description Error envelope */
+            default: {
+                headers: {
                     "x-ogw-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
