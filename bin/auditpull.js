@@ -2,7 +2,7 @@
 // The CLI is TypeScript compiled to dist/ by `npm run build` (run by `prepare` on npm ci).
 // It needs Node >= 22 (node:sqlite). In a checkout started with an older system node, re-run it on
 // the Node 24 that `npm ci` installed (the `node` devDependency) instead of failing.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +13,10 @@ if (major < 22) {
     process.stderr.write(`auditpull needs Node.js 22 or later (this is ${process.version}).\n`);
     process.exit(2);
   }
-  const result = spawnSync(local, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(result.status ?? 1);
+  const child = spawn(local, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  // Pass stop signals on, so a supervisor's SIGTERM still gives a clean shutdown.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));
+} else {
+  await import('../dist/runner/cli.js');
 }
-await import('../dist/runner/cli.js');

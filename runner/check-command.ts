@@ -11,7 +11,10 @@ import { createOutputs } from './outputs.ts';
  */
 export async function checkCommand(config: Config, logger: RunnerLogger): Promise<number> {
   const store = await openState(config);
-  const outputs = await createOutputs(config, logger);
+  const outputs = await createOutputs(config, logger).catch(async (error: unknown) => {
+    await store.disconnect().catch(() => {});
+    throw error;
+  });
   try {
     const services = buildServices(config, store, outputs, logger, Date.now);
     if (services.length === 0) throw new AuditpullError(14, 'No enabled service: enable at least one service of one input');

@@ -34,7 +34,9 @@ function stopSignal(logger: ReturnType<typeof createRunnerLogger>): AbortSignal 
 async function withConfig(options: { config: string; logLevel?: LogLevel }, body: (config: Config, logger: RunnerLogger) => Promise<number>): Promise<number> {
   const logger = createRunnerLogger({ level: options.logLevel ?? 'info' });
   try {
-    return await body(loadConfig(options.config), logger);
+    const config = loadConfig(options.config);
+    for (const warning of config.warnings) logger.warn(warning);
+    return await body(config, logger);
   } catch (error) {
     const coded = isAuditpullError(error) ? error : new AuditpullError(301, `Unexpected error: ${(error as Error).message}`, { cause: error });
     logger.error(coded.toString());

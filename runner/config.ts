@@ -15,6 +15,7 @@ const larkServiceBase = {
   lag_seconds: z.number().int().min(0).default(60),
   max_window_seconds: z.number().int().min(1).max(30 * 86_400).default(3600),
   page_size: z.number().int().min(1).max(200).default(100),
+  overlap_seconds: z.number().int().min(0).default(0),
 };
 
 const larkInput = z.object({
@@ -82,6 +83,8 @@ export type AlibabaInputConfig = z.infer<typeof alibabaInput> & { name: string }
 export type OutputConfig = z.infer<typeof schema>['outputs'][string];
 export type Config = Omit<z.infer<typeof schema>, 'inputs'> & {
   inputs: { lark: LarkInputConfig[]; alibaba: AlibabaInputConfig[] };
+  /** Things the user should know but that do not stop the collector (unknown keys, ignored settings). */
+  warnings: string[];
   /** Folder of the config file: relative paths in the config resolve against it. */
   baseDir: string;
 };
@@ -107,10 +110,26 @@ function schemaError(error: z.ZodError, prefix = ''): AuditpullError {
   return new AuditpullError(13, `Invalid configuration: ${issues.join('; ')}`);
 }
 
+/** Keys the schema dropped: almost always typos, which must not pass silently (a misspelt start date). */
+function unknownKeys(raw: unknown, parsed: unknown, path: string, out: string[]): void {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || parsed === null || typeof parsed !== 'object') return;
+  for (const [key, value] of Object.entries(raw)) {
+    const where = path ? `${path}.${key}` : key;
+    if (!(key in parsed)) out.push(`Unknown config key ${where} is ignored (check its spelling against the README)`);
+    else unknownKeys(value, (parsed as Record<string, unknown>)[key], where, out);
+  }
+}
+
+/** A date that names a real instant: `2024-02-30T00:00:00Z` parses (to March 1st) but is not one. */
+function isRealDate(value: string): boolean {
+  const ms = Date.parse(value);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === value.slice(0, 19);
+}
+
 /** Check `initial_start_time_in_utc` like the Devo collectors: ids 1 (format) and 2 (future). */
 export function checkInitialStart(value: string | undefined, now: number, where: string): void {
   if (value === undefined) return;
-  if (!isoUtc.test(value) || Number.isNaN(Date.parse(value))) {
+  if (!isoUtc.test(value) || !isRealDate(value)) {
     throw new AuditpullError(1, `${where}.initial_start_time_in_utc is not set as per the datetime_format : YYYY-MM-DDTHH:MM:SSZ (UTC), got "${value}"`);
   }
   if (Date.parse(value) > now) throw new AuditpullError(2, `Date ${value} (${where}.initial_start_time_in_utc) is in the future`);
@@ -127,9 +146,16 @@ export function parseConfig(text: string, options: { baseDir: string; env?: Node
   }
   if (raw === null || typeof raw !== 'object') throw new AuditpullError(13, 'Invalid configuration: the document must be a mapping with globals, outputs and inputs');
   const substituted = substituteEnv(raw, options.env ?? process.env, '');
+  const persistence = (substituted as { globals?: { persistence?: { type?: unknown } } }).globals?.persistence?.type;
+  if (persistence === 'redis' || persistence === 'postgres') {
+    throw new AuditpullError(13, `Invalid configuration: globals.persistence.type ${persistence} is not available in this version of auditpull; use sqlite`);
+  }
   const parsed = schema.safeParse(substituted);
   if (!parsed.success) throw schemaError(parsed.error);
   const now = options.now ?? Date.now();
+  const warnings: string[] = [];
+  unknownKeys(substituted, parsed.data, '', warnings);
+  if (parsed.data.globals.metrics) warnings.push('globals.metrics is not available in this version of auditpull; no metrics endpoint is started');
 
   const lark: LarkInputConfig[] = [];
   const alibaba: AlibabaInputConfig[] = [];
@@ -138,8 +164,13 @@ export function parseConfig(text: string, options: { baseDir: string; env?: Node
     if (declared === 'lark') {
       const input = larkInput.safeParse(value);
       if (!input.success) throw schemaError(input.error, `inputs.${name}`);
+      unknownKeys(value, input.data, `inputs.${name}`, warnings);
       for (const [service, section] of Object.entries(input.data.services)) {
-        checkInitialStart(section?.initial_start_time_in_utc, now, `inputs.${name}.services.${service}`);
+        if (!section) continue;
+        checkInitialStart(section.initial_start_time_in_utc, now, `inputs.${name}.services.${service}`);
+        if (section.overlap_seconds >= section.max_window_seconds) {
+          throw new AuditpullError(13, `Invalid configuration: inputs.${name}.services.${service}.overlap_seconds must be below max_window_seconds`);
+        }
       }
       lark.push({ ...input.data, name });
     } else if (declared === 'alibaba') {
@@ -150,7 +181,7 @@ export function parseConfig(text: string, options: { baseDir: string; env?: Node
       throw new AuditpullError(13, `Invalid configuration: inputs.${name}: unknown input type "${String(declared)}" (use lark or alibaba, or set type:)`);
     }
   }
-  return { globals: parsed.data.globals, outputs: parsed.data.outputs, inputs: { lark, alibaba }, baseDir: options.baseDir };
+  return { globals: parsed.data.globals, outputs: parsed.data.outputs, inputs: { lark, alibaba }, warnings, baseDir: options.baseDir };
 }
 
 /** Read, parse and validate the config file at `path`. */

@@ -4,7 +4,7 @@ import type Keyv from 'keyv';
 
 /**
  * State of a time-windowed service (Lark logs, ActionTrail). `last_run_datetime` is the start of the next
- * window, re-queried inclusively; `last_ids` are the ids already delivered at that second. `window` is an
+ * window, re-queried inclusively; `last_ids` are the ids already delivered from that second on. `window` is an
  * unfinished window: its ids delivered so far are in chunks next to the state.
  * @public
  */
@@ -18,8 +18,8 @@ export interface WindowedState {
     readonly latest: number;
     /** Number of chunks of delivered ids. */
     readonly chunks: number;
-    /** Delivered ids whose time is `latest`: the next window's `last_ids`. */
-    readonly latest_ids: readonly string[];
+    /** Ids seen from the next window's start on: the next window's `last_ids`. */
+    readonly carry_ids: readonly string[];
   };
 }
 
@@ -34,7 +34,7 @@ function validate(value: Record<string, unknown>): WindowedState | string {
   const window = value['window'];
   if (window !== undefined) {
     const w = window as Record<string, unknown>;
-    if (typeof w !== 'object' || w === null || !Number.isInteger(w['oldest']) || !Number.isInteger(w['latest']) || !Number.isInteger(w['chunks']) || !isStringArray(w['latest_ids'])) {
+    if (typeof w !== 'object' || w === null || !Number.isInteger(w['oldest']) || !Number.isInteger(w['latest']) || !Number.isInteger(w['chunks']) || !isStringArray(w['carry_ids'])) {
       return 'window is malformed';
     }
   }
@@ -69,7 +69,8 @@ export async function loadOrInitWindowedState(
     await checkpoint.save(fresh);
     return fresh;
   }
-  if (stored.initial_start_time_in_utc !== initialStart) {
+  // Compared as instants: writing the same date as …00Z or …00.000Z must not reset anything.
+  if (Date.parse(stored.initial_start_time_in_utc) !== Date.parse(initialStart)) {
     logger.warn(
       `initial_start_time_in_utc changed from ${stored.initial_start_time_in_utc} to ${initialStart}: the state has been reset and collection restarts from ${initialStart}`,
     );

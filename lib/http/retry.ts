@@ -88,6 +88,7 @@ export async function withRetry<T>(
   options: RetryOptions = {},
 ): Promise<T> {
   const state = resolve(options);
+  const startedAt = performance.now();
   return pRetry(operation, {
     retries: state.retries,
     minTimeout: state.minDelayMs,
@@ -96,18 +97,21 @@ export async function withRetry<T>(
     randomize: true,
     maxRetryTime: state.maxRetryTimeMs,
     ...(state.signal ? { signal: state.signal } : {}),
+    // A rate limit is the server pacing us, not a failure: it does not use up the retry budget.
     shouldConsumeRetry: ({ error }) => classify(error).kind !== 'rate-limited',
-    onFailedAttempt: async ({ error, attemptNumber, retryDelay }) => {
+    // p-retry calls this only once its budget and time checks passed, so a wait here always precedes a retry.
+    shouldRetry: async ({ error, attemptNumber }) => {
       const decision = classify(error);
-      if (decision.kind === 'fatal') return;
+      if (decision.kind === 'fatal') return false;
       if (decision.kind === 'rate-limited') {
-        const wait = rateLimitDelayMs(decision.retryAfterMs, options);
+        const left = state.maxRetryTimeMs - (performance.now() - startedAt);
+        const wait = Math.min(rateLimitDelayMs(decision.retryAfterMs, options), Math.max(0, left));
         state.logger.warn(`Rate limited, waiting ${wait} ms before retrying`, { attempt: attemptNumber, error: String(error) });
         await sleep(wait, state.signal);
-        return;
+        return true;
       }
-      state.logger.warn(`Attempt ${attemptNumber} failed, retrying in ${retryDelay} ms`, { error: String(error) });
+      state.logger.warn(`Attempt ${attemptNumber} failed, retrying with backoff`, { error: String(error) });
+      return true;
     },
-    shouldRetry: ({ error }) => classify(error).kind !== 'fatal',
   });
 }

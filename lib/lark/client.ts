@@ -123,6 +123,24 @@ export function createLarkClient(options: LarkClientOptions): LarkClient {
   const api = createClient<paths>({ baseUrl, fetch: fetchImpl, headers });
   const tokenApi = createClient<paths>({ baseUrl, fetch: fetchImpl, headers });
 
+  async function requestToken(): Promise<{ token: string; expireSeconds: number }> {
+    const operation = 'tenant_access_token';
+    let result: RawResult<unknown>;
+    try {
+      result = await tokenApi.POST('/open-apis/auth/v3/tenant_access_token/internal', {
+        body: { app_id: options.appId, app_secret: options.appSecret },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw transportError(operation, error);
+    }
+    const body = unwrapLarkResult(operation, result) as { tenant_access_token?: unknown; expire?: unknown };
+    if (typeof body.tenant_access_token !== 'string' || typeof body.expire !== 'number') {
+      throw new LarkError({ kind: 'malformed', operation, status: result.response.status, msg: 'token response lacks tenant_access_token or expire' });
+    }
+    return { token: body.tenant_access_token, expireSeconds: body.expire };
+  }
+
   const tokens = createTenantTokenManager({
     // The secret's digest is in the key so a rotated (or mistyped) secret never reuses a token cached by another.
     cacheKey: `lark:tenant_access_token:${baseUrl}:${options.appId}:${createHash('sha256').update(options.appSecret).digest('hex').slice(0, 16)}`,
@@ -130,23 +148,8 @@ export function createLarkClient(options: LarkClientOptions): LarkClient {
     ...(options.refreshBeforeExpiryMs === undefined ? {} : { refreshBeforeExpiryMs: options.refreshBeforeExpiryMs }),
     ...(options.now ? { now: options.now } : {}),
     logger,
-    fetchToken: async () => {
-      const operation = 'tenant_access_token';
-      let result: RawResult<unknown>;
-      try {
-        result = await tokenApi.POST('/open-apis/auth/v3/tenant_access_token/internal', {
-          body: { app_id: options.appId, app_secret: options.appSecret },
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (error) {
-        throw transportError(operation, error);
-      }
-      const body = unwrapLarkResult(operation, result) as { tenant_access_token?: unknown; expire?: unknown };
-      if (typeof body.tenant_access_token !== 'string' || typeof body.expire !== 'number') {
-        throw new LarkError({ kind: 'malformed', operation, status: result.response.status, msg: 'token response lacks tenant_access_token or expire' });
-      }
-      return { token: body.tenant_access_token, expireSeconds: body.expire };
-    },
+    // Token requests get the same retries as API calls (5xx, rate limits, network); wrong credentials fail at once.
+    fetchToken: () => withRetry(requestToken, classifyLarkError, { logger, ...options.retry }),
   });
 
   // The token each response was sent with, so a rejection invalidates exactly that token.
@@ -169,17 +172,24 @@ export function createLarkClient(options: LarkClientOptions): LarkClient {
   const requestsPerMinute = options.requestsPerMinute ?? 100;
   if (!(requestsPerMinute > 0)) throw new TypeError('[auditpull] requestsPerMinute must be a positive number');
   const limiters = new Map<string, () => Promise<void>>();
-  const slot = (operation: string): Promise<void> => {
+  const slot = (operation: string, signal: AbortSignal | undefined): Promise<void> => {
     let limiter = limiters.get(operation);
     if (!limiter) {
       limiter = pThrottle({ limit: requestsPerMinute, interval: 60_000, strict: true })(async () => {});
       limiters.set(operation, limiter);
     }
-    return limiter();
+    if (!signal) return limiter();
+    signal.throwIfAborted();
+    // A stop request must not wait for a rate-limit slot (up to a minute).
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      limiter().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   };
 
-  async function once<T>(operation: string, send: (api: Client<paths>, signal: AbortSignal) => Promise<RawResult<T>>): Promise<T> {
-    await slot(operation);
+  async function once<T>(operation: string, send: (api: Client<paths>, signal: AbortSignal) => Promise<RawResult<T>>, signal: AbortSignal | undefined): Promise<T> {
+    await slot(operation, signal);
     let result: RawResult<T>;
     try {
       result = await send(api, AbortSignal.timeout(timeoutMs));
@@ -206,11 +216,11 @@ export function createLarkClient(options: LarkClientOptions): LarkClient {
       return withRetry(
         async () => {
           try {
-            return await once(operation, send);
+            return await once(operation, send, callOptions.signal);
           } catch (error) {
             // One immediate repeat with a fresh token; a second rejection is reported as is.
             if (error instanceof LarkError && error.code !== undefined && LARK_INVALID_TOKEN_CODES.has(error.code)) {
-              return once(operation, send);
+              return once(operation, send, callOptions.signal);
             }
             throw error;
           }

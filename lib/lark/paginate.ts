@@ -24,8 +24,12 @@ async function* paginate<T>(
     const token = pageToken;
     const body = await client.call<Body<T>>(operation, (api, timeout) => send(api, token, signal ? AbortSignal.any([signal, timeout]) : timeout), signal ? { signal } : {});
     const data = body.data ?? {};
-    const hasMore = data.has_more === true && typeof data.page_token === 'string' && data.page_token !== '';
+    const hasMore = data.has_more === true;
     const next = hasMore ? data.page_token : undefined;
+    if (hasMore && (typeof next !== 'string' || next === '')) {
+      // Ending here would let the caller checkpoint past pages it never saw.
+      throw new LarkError({ kind: 'malformed', operation, msg: 'Lark said has_more without a page_token' });
+    }
     yield { items: data.items ?? [], nextPageToken: next, hasMore };
     if (next === undefined) return;
     if (seenTokens.has(next)) {

@@ -84,6 +84,7 @@ export function createAuditInfosService(ctx: LarkServiceContext): Service {
           },
           lagSeconds: section.lag_seconds,
           maxWindowSeconds: section.max_window_seconds,
+          overlapSeconds: section.overlap_seconds,
           retentionSeconds: RETENTION_SECONDS,
           now,
           signal,
