@@ -4,7 +4,16 @@ import { configPath, type Config } from './config.ts';
 import type { RunnerLogger } from './log.ts';
 import { createOutputs, type Outputs } from './outputs.ts';
 import { statisticsLine, type Service } from './service.ts';
+import { createAdminLogService } from './services/admin-log.ts';
 import { createAuditInfosService } from './services/audit-infos.ts';
+import { createDlpExecuteLogService } from './services/dlp-execute-log.ts';
+import type { LarkServiceContext } from './services/lark-windowed.ts';
+
+const LARK_SERVICES: Record<string, (ctx: LarkServiceContext) => Service> = {
+  audit_infos: createAuditInfosService,
+  admin_log: createAdminLogService,
+  dlp_execute_log: createDlpExecuteLogService,
+};
 
 export interface CollectorOptions {
   readonly config: Config;
@@ -45,12 +54,8 @@ export function buildServices(config: Config, store: Keyv, outputs: Outputs, log
     });
     for (const [name, section] of Object.entries(input.services)) {
       if (!section || !section.enabled) continue;
-      const log = logger.child(`${input.name}#${input.id}/${name}`);
-      if (name === 'audit_infos') {
-        services.push(createAuditInfosService({ input, section, client, store, outputs, logger: log, now }));
-      } else {
-        log.warn(`Service ${name} is not available in this version of auditpull; it is skipped`);
-      }
+      const create = LARK_SERVICES[name];
+      if (create) services.push(create({ input, section, client, store, outputs, logger: logger.child(`${input.name}#${input.id}/${name}`), now }));
     }
   }
   for (const input of config.inputs.alibaba) {

@@ -8,15 +8,19 @@ import { AuditpullError } from '../lib/index.ts';
 
 const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 
-const larkServiceBase = {
-  enabled: z.boolean().default(true),
-  request_period_in_seconds: z.number().int().min(1).default(15),
-  initial_start_time_in_utc: z.string().optional(),
-  lag_seconds: z.number().int().min(0).default(60),
-  max_window_seconds: z.number().int().min(1).max(30 * 86_400).default(3600),
-  page_size: z.number().int().min(1).max(200).default(100),
-  overlap_seconds: z.number().int().min(0).default(0),
-};
+/** A Lark log service section; page-size limits differ per endpoint (DLP's are UNVERIFIED, 50 assumed). */
+function larkService(pageSize: { default: number; max: number }) {
+  return z.object({
+    enabled: z.boolean().default(true),
+    request_period_in_seconds: z.number().int().min(1).default(15),
+    initial_start_time_in_utc: z.string().optional(),
+    lag_seconds: z.number().int().min(0).default(60),
+    max_window_seconds: z.number().int().min(1).max(30 * 86_400).default(3600),
+    page_size: z.number().int().min(1).max(pageSize.max).default(pageSize.default),
+    overlap_seconds: z.number().int().min(0).default(0),
+  });
+}
+const auditInfosService = larkService({ default: 100, max: 200 });
 
 const larkInput = z.object({
   type: z.literal('lark').optional(),
@@ -28,12 +32,12 @@ const larkInput = z.object({
   requests_per_minute: z.number().positive().default(100),
   services: z
     .object({
-      audit_infos: z.object(larkServiceBase).optional(),
-      admin_log: z.object({ ...larkServiceBase, time_unit: z.enum(['s', 'ms']).default('s') }).optional(),
-      dlp_execute_log: z.object({ ...larkServiceBase, time_unit: z.enum(['s', 'ms']).default('ms') }).optional(),
+      audit_infos: auditInfosService.optional(),
+      admin_log: larkService({ default: 100, max: 500 }).extend({ time_unit: z.enum(['s', 'ms']).default('s') }).optional(),
+      dlp_execute_log: larkService({ default: 50, max: 500 }).extend({ time_unit: z.enum(['s', 'ms']).default('ms') }).optional(),
     })
     .strict()
-    .default({ audit_infos: z.object(larkServiceBase).parse({}) }),
+    .default({ audit_infos: auditInfosService.parse({}) }),
 });
 
 const alibabaInput = z.looseObject({
@@ -77,7 +81,7 @@ const schema = z.object({
 });
 
 /** A validated Lark service section. */
-export type LarkServiceConfig = z.infer<z.ZodObject<typeof larkServiceBase>> & { time_unit?: 's' | 'ms' };
+export type LarkServiceConfig = z.infer<typeof auditInfosService> & { time_unit?: 's' | 'ms' };
 export type LarkInputConfig = z.infer<typeof larkInput> & { name: string };
 export type AlibabaInputConfig = z.infer<typeof alibabaInput> & { name: string };
 export type OutputConfig = z.infer<typeof schema>['outputs'][string];

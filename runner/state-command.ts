@@ -1,7 +1,7 @@
 import { AuditpullError, createChunkedSeenSet, createWindowedCheckpoint, type WindowedState } from '../lib/index.ts';
 import type { Config } from './config.ts';
 import { openState } from './collector.ts';
-import { stateKey } from './services/audit-infos.ts';
+import { stateKey } from './services/lark-windowed.ts';
 
 interface ServiceRef {
   readonly input: string;
