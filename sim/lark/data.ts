@@ -12,16 +12,16 @@ export function createRandom(seed: number): () => number {
   };
 }
 
-type Random = () => number;
-const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
-const hex = (random: Random, length: number): string =>
+export type Random = () => number;
+export const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+export const hex = (random: Random, length: number): string =>
   Array.from({ length }, () => Math.floor(random() * 16).toString(16)).join('');
 
 /**
  * Lark ids (event_id, unique_id) are snowflake-like: the top 32 bits are the epoch second
  * (7254062413199179796 >> 32 === 1688968015 in the documented example), giving 19 digits.
  */
-const snowflake = (random: Random, second: number): string =>
+export const snowflake = (random: Random, second: number): string =>
   ((BigInt(second) << 32n) | BigInt(Math.floor(random() * 2 ** 32))).toString();
 
 /**
@@ -107,7 +107,7 @@ const PEOPLE = (() => {
 })();
 type Person = (typeof PEOPLE)[number];
 
-function ipFor(random: Random): string {
+export function ipFor(random: Random): string {
   return random() < 0.3
     ? `2001:db8:${hex(random, 4)}::${hex(random, 3)}`
     : `203.0.113.${1 + Math.floor(random() * 254)}`;
@@ -197,17 +197,15 @@ export interface GenerateOptions {
 }
 
 /**
- * Deterministic items over `[fromSeconds, toSeconds]`, sorted by event_time. About half the
- * items share their second with another; a few share the event_id (and action) of the previous
- * item. `isTaken` lets the caller keep unique_id unique across calls.
+ * `count` sorted seconds in `[fromSeconds, toSeconds]`: the first two are the ends, about half
+ * repeat the second before them. Validates the options.
  */
-export function generateAuditItems(options: GenerateOptions, isTaken: (uniqueId: string) => boolean = () => false): LarkSimEvent[] {
-  const { count, fromSeconds, toSeconds, seed } = options;
+export function spreadSeconds(random: Random, options: Omit<GenerateOptions, 'seed'>): number[] {
+  const { count, fromSeconds, toSeconds } = options;
   if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
   if (!Number.isSafeInteger(fromSeconds) || !Number.isSafeInteger(toSeconds) || fromSeconds > toSeconds || fromSeconds < 0) {
     throw new RangeError(`need integer seconds with 0 <= fromSeconds <= toSeconds, got [${fromSeconds}, ${toSeconds}]`);
   }
-  const random = createRandom(seed);
   const span = toSeconds - fromSeconds + 1;
   const seconds: number[] = [];
   for (let i = 0; i < count; i++) {
@@ -217,7 +215,17 @@ export function generateAuditItems(options: GenerateOptions, isTaken: (uniqueId:
     else if (previous !== undefined && random() < 0.5) seconds.push(previous);
     else seconds.push(fromSeconds + Math.floor(random() * span));
   }
-  seconds.sort((a, b) => a - b);
+  return seconds.sort((a, b) => a - b);
+}
+
+/**
+ * Deterministic items over `[fromSeconds, toSeconds]`, sorted by event_time. About half the
+ * items share their second with another; a few share the event_id (and action) of the previous
+ * item. `isTaken` lets the caller keep unique_id unique across calls.
+ */
+export function generateAuditItems(options: GenerateOptions, isTaken: (uniqueId: string) => boolean = () => false): LarkSimEvent[] {
+  const random = createRandom(options.seed);
+  const seconds = spreadSeconds(random, options);
 
   const used = new Set<string>();
   const events: LarkSimEvent[] = [];

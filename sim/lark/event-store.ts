@@ -67,9 +67,9 @@ export class EventStore {
   }
 }
 
-interface Snapshot {
+interface Snapshot<E> {
   readonly key: string;
-  readonly entries: readonly StoredEvent[];
+  readonly entries: readonly E[];
   readonly nonce: string;
   readonly tokens: Map<number, string>;
 }
@@ -86,19 +86,19 @@ const TOKEN_MAGIC = Buffer.from([0xfb, 0xff, 0xbf]);
  * Tokens look like Lark's (standard base64 with `+` written as `%2B`, e.g. `LC39/f1%2B/Sz9…`),
  * so a client that does not percent-encode them fails here as it would against Lark.
  */
-export class PageTokens {
-  readonly #snapshots = new Map<number, Snapshot>();
+export class PageTokens<E = StoredEvent> {
+  readonly #snapshots = new Map<number, Snapshot<E>>();
   readonly #tokens = new Map<string, { snapshotId: number; offset: number }>();
   #nextId = 1;
 
-  start(key: string, entries: readonly StoredEvent[]): number {
+  start(key: string, entries: readonly E[]): number {
     const id = this.#nextId++;
     this.#snapshots.set(id, { key, entries, nonce: randomBytes(6).toString('hex'), tokens: new Map() });
     if (this.#snapshots.size > MAX_SNAPSHOTS) this.#evictOldest();
     return id;
   }
 
-  entries(snapshotId: number): readonly StoredEvent[] {
+  entries(snapshotId: number): readonly E[] {
     return this.#snapshots.get(snapshotId)?.entries ?? [];
   }
 

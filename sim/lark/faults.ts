@@ -1,9 +1,13 @@
+import type { LarkSimEndpoint } from './security-types.ts';
 import type { LarkSimFault, SimReply } from './types.ts';
 
 /** The endpoints faults and rate limits are counted by. */
-export type Endpoint = 'audit_infos' | 'token';
+export type Endpoint = LarkSimEndpoint;
 
-/** Lark's documented limit for audit_infos, sent in `x-ogw-ratelimit-limit` by injected faults. */
+/**
+ * Lark's documented limit for audit_infos, sent in `x-ogw-ratelimit-limit` by injected faults
+ * (on every endpoint: the limits of the security_and_compliance log APIs are undocumented).
+ */
 const DOCUMENTED_LIMIT_PER_MINUTE = 100;
 
 export function rateLimitReply(limit: number, resetSeconds: number, status: 429 | 400 = 429): SimReply {

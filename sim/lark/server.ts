@@ -1,12 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ADMIN_LOGS_PATH, AdminLogs } from './admin-logs.ts';
 import { AUDIT_INFOS_PATH, handleAuditInfos } from './audit-infos.ts';
 import { generateAuditItems } from './data.ts';
+import { DLP_EXECUTE_LOGS_PATH, DlpLogs } from './dlp-logs.ts';
 import { EventStore, PageTokens } from './event-store.ts';
 import { type Endpoint, FaultQueue, SlidingWindowLimiter, faultReply } from './faults.ts';
+import { BodyTooLargeError, parseJson, readBody, send } from './http.ts';
+import { resolveOptions } from './options.ts';
 import { TokenAuthority } from './tokens.ts';
-import type { LarkSim, LarkSimApp, LarkSimFault, LarkSimOptions, LarkSimRequest, LarkSimStats, SimReply } from './types.ts';
+import type { LarkSim, LarkSimFault, LarkSimOptions, LarkSimRequest, LarkSimStats, SimReply } from './types.ts';
+
+export { DEFAULT_LARK_SIM_APP } from './options.ts';
 
 /**
  * Path of the tenant_access_token endpoint (`POST`).
@@ -14,78 +19,28 @@ import type { LarkSim, LarkSimApp, LarkSimFault, LarkSimOptions, LarkSimRequest,
  */
 export const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 
-/**
- * The app every simulator knows unless {@link LarkSimOptions.apps} says otherwise.
- * @public
- */
-export const DEFAULT_LARK_SIM_APP: Readonly<LarkSimApp> = Object.freeze({ appId: 'cli_sim_app', appSecret: 'sim-secret' });
+type LogEndpoint = Exclude<Endpoint, 'token'>;
 
-const MAX_BODY_BYTES = 64 * 1024;
+const ROUTES: ReadonlyArray<{ method: string; path: string; endpoint: Endpoint; counter: 'tokenRequests' | 'auditRequests' | 'adminRequests' | 'dlpRequests' }> = [
+  { method: 'POST', path: TOKEN_PATH, endpoint: 'token', counter: 'tokenRequests' },
+  { method: 'GET', path: AUDIT_INFOS_PATH, endpoint: 'audit_infos', counter: 'auditRequests' },
+  { method: 'GET', path: ADMIN_LOGS_PATH, endpoint: 'admin_log', counter: 'adminRequests' },
+  { method: 'GET', path: DLP_EXECUTE_LOGS_PATH, endpoint: 'dlp_execute_log', counter: 'dlpRequests' },
+];
 
-class BodyTooLargeError extends Error {
-  override readonly name = 'BodyTooLargeError';
-}
-
-function positiveInt(name: string, value: number, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`LarkSimOptions.${name} must be an integer >= ${min}, got ${value}`);
-  return value;
-}
-
-function resolveOptions(options: LarkSimOptions): Required<LarkSimOptions> {
-  const maxPageSize = positiveInt('maxPageSize', options.maxPageSize ?? 200, 1);
-  const defaultPageSize = positiveInt('defaultPageSize', options.defaultPageSize ?? 20, 1);
-  if (defaultPageSize > maxPageSize) throw new RangeError('LarkSimOptions.defaultPageSize must not exceed maxPageSize');
-  return {
-    apps: (options.apps ?? [DEFAULT_LARK_SIM_APP]).map((app) => ({ ...app })),
-    port: positiveInt('port', options.port ?? 0, 0),
-    now: options.now ?? Date.now,
-    tokenLifetimeSeconds: positiveInt('tokenLifetimeSeconds', options.tokenLifetimeSeconds ?? 7200, 1),
-    refreshWindowSeconds: positiveInt('refreshWindowSeconds', options.refreshWindowSeconds ?? 1800, 0),
-    maxPageSize,
-    defaultPageSize,
-    rateLimitPerMinute: positiveInt('rateLimitPerMinute', options.rateLimitPerMinute ?? 0, 0),
-    latencyMs: positiveInt('latencyMs', options.latencyMs ?? 0, 0),
-  };
-}
-
-/** Reads a request body; rejects bodies over {@link MAX_BODY_BYTES}. */
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError('request body too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Writes a reply; `malformed` sends HTTP 200 with the JSON cut in half. Returns the code logged. */
-function send(res: ServerResponse, reply: SimReply, malformed = false): number {
-  if (res.destroyed || res.writableEnded || res.socket === null || res.socket.destroyed) return -1;
-  const json = JSON.stringify(reply.body);
-  const body = Buffer.from(malformed ? json.slice(0, Math.ceil(json.length / 2)) : json, 'utf8');
-  res.writeHead(malformed ? 200 : reply.status, {
-    ...reply.headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(body.length),
-    'x-tt-logid': randomBytes(16).toString('hex'),
-  });
-  res.end(body);
-  return malformed ? -1 : reply.body.code;
+/** The request log entry, with `queryAll` only when a parameter is repeated. */
+function logEntry(method: string, url: URL, at: number): LarkSimRequest {
+  const all = new Map<string, string[]>();
+  for (const [name, value] of url.searchParams) all.set(name, [...(all.get(name) ?? []), value]);
+  const query = Object.fromEntries([...all].map(([name, values]): [string, string] => [name, values[0] as string]));
+  const repeated = [...all.values()].some((values) => values.length > 1);
+  return { method, path: url.pathname, query, ...(repeated ? { queryAll: Object.fromEntries(all) } : {}), status: 0, code: -1, at };
 }
 
 /**
- * Starts a Lark simulator on 127.0.0.1: the tenant_access_token endpoint and
- * `GET /open-apis/admin/v1/audit_infos`, with Lark's auth, paging, time-range and rate-limit
+ * Starts a Lark simulator on 127.0.0.1: the tenant_access_token endpoint,
+ * `GET /open-apis/admin/v1/audit_infos`, and the security_and_compliance
+ * `aud_admin_logs` and `dlp_execute_logs`, with Lark's auth, paging, time-range and rate-limit
  * rules. Every other path answers 404 `{code: 404, msg: 'not found'}`.
  * @public
  */
@@ -100,12 +55,18 @@ export async function startLarkSim(options: LarkSimOptions = {}): Promise<LarkSi
   });
   const store = new EventStore();
   const pages = new PageTokens();
+  const admin = new AdminLogs({ unit: config.adminTimeUnit, maxPageSize: config.maxAdminPageSize });
+  const dlp = new DlpLogs({ unit: config.dlpTimeUnit, maxPageSize: config.maxDlpPageSize, duplicateRate: config.dlpDuplicateRate });
   const faults = new FaultQueue();
   const limiter = new SlidingWindowLimiter(config.rateLimitPerMinute);
-  const stats: LarkSimStats = { tokenRequests: 0, tokensIssued: 0, auditRequests: 0, rejectedRequests: 0, rateLimited: 0, pageSizes: [] };
+  const stats: LarkSimStats = {
+    tokenRequests: 0, tokensIssued: 0, tokenIssuedAt: [], auditRequests: 0, adminRequests: 0, dlpRequests: 0,
+    rejectedRequests: 0, staleTokenRequests: 0, expiredTokenRequests: 0, rateLimited: 0,
+    pageSizes: [], adminPageSizes: [], dlpPageSizes: [], dlpDuplicatesServed: 0,
+  };
   const requests: LarkSimRequest[] = [];
   const pendingDelays = new Set<() => void>();
-  let nextSeed = 1;
+  const seeds = { audit: 1, admin: 1, dlp: 1 };
 
   const delay = (ms: number): Promise<void> =>
     ms <= 0
@@ -129,43 +90,57 @@ export async function startLarkSim(options: LarkSimOptions = {}): Promise<LarkSi
     const limited = limiter.hit(`${check.appId} token`, simNow());
     if (limited !== undefined) return limited;
     const { token, expireSeconds, minted } = tokens.obtain(check.appId, simNow());
-    if (minted) stats.tokensIssued += 1;
+    if (minted) {
+      stats.tokensIssued += 1;
+      stats.tokenIssuedAt.push(simNow());
+    }
     return { status: 200, body: { code: 0, msg: 'ok', tenant_access_token: token, expire: expireSeconds } };
   };
 
-  const auditInfos = (req: IncomingMessage, query: URLSearchParams): SimReply => {
+  /** Each log endpoint answers an authenticated, rate-limited query and records its own stats. */
+  const logHandlers: Record<LogEndpoint, (query: URLSearchParams) => SimReply> = {
+    audit_infos: (query) => {
+      const ctx = { store, pages, nowMs: simNow(), maxPageSize: config.maxPageSize, defaultPageSize: config.defaultPageSize };
+      const { reply, pageSize } = handleAuditInfos(query, ctx);
+      if (pageSize !== undefined) stats.pageSizes.push(pageSize);
+      return reply;
+    },
+    admin_log: (query) => {
+      const { reply, pageSize } = admin.handle(query, simNow());
+      if (pageSize !== undefined) stats.adminPageSizes.push(pageSize);
+      return reply;
+    },
+    dlp_execute_log: (query) => {
+      const { reply, pageSize, duplicates } = dlp.handle(query, simNow());
+      if (pageSize !== undefined) stats.dlpPageSizes.push(pageSize);
+      stats.dlpDuplicatesServed += duplicates ?? 0;
+      return reply;
+    },
+  };
+
+  const logEndpoint = (endpoint: LogEndpoint, req: IncomingMessage, query: URLSearchParams): SimReply => {
     const auth = tokens.authenticate(req.headers.authorization, simNow());
     if (!auth.ok) {
       stats.rejectedRequests += 1;
       return auth.reply;
     }
-    const limited = limiter.hit(`${auth.appId} audit_infos`, simNow());
-    if (limited !== undefined) return limited;
-    const { reply, pageSize } = handleAuditInfos(query, {
-      store,
-      pages,
-      nowMs: simNow(),
-      maxPageSize: config.maxPageSize,
-      defaultPageSize: config.defaultPageSize,
-    });
-    if (pageSize !== undefined) stats.pageSizes.push(pageSize);
-    return reply;
+    return limiter.hit(`${auth.appId} ${endpoint}`, simNow()) ?? logHandlers[endpoint](query);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(`http://127.0.0.1${req.url ?? '/'}`);
-    const firstValues = new Map<string, string>();
-    for (const [name, value] of url.searchParams) if (!firstValues.has(name)) firstValues.set(name, value);
-    const query: Record<string, string> = Object.fromEntries(firstValues);
-    const entry: LarkSimRequest = { method: req.method ?? '', path: url.pathname, query, status: 0, code: -1, at: simNow() };
+    const entry = logEntry(req.method ?? '', url, simNow());
     requests.push(entry);
 
-    const endpoint: Endpoint | undefined =
-      req.method === 'POST' && url.pathname === TOKEN_PATH ? 'token'
-        : req.method === 'GET' && url.pathname === AUDIT_INFOS_PATH ? 'audit_infos'
-          : undefined;
-    if (endpoint === 'token') stats.tokenRequests += 1;
-    if (endpoint === 'audit_infos') stats.auditRequests += 1;
+    const route = ROUTES.find((r) => r.method === req.method && r.path === url.pathname);
+    const endpoint = route?.endpoint;
+    if (route !== undefined) stats[route.counter] += 1;
+    if (endpoint !== undefined && endpoint !== 'token') {
+      // Judged on arrival, so a request a fault answers still counts.
+      const state = tokens.classify(req.headers.authorization, simNow());
+      if (state === 'expired' || state === 'revoked') stats.staleTokenRequests += 1;
+      if (state === 'expired') stats.expiredTokenRequests += 1;
+    }
     const fault = endpoint === undefined ? undefined : faults.take(endpoint);
     if (fault?.kind === 'hold') return; // never answered; close() ends the socket
 
@@ -173,7 +148,7 @@ export async function startLarkSim(options: LarkSimOptions = {}): Promise<LarkSi
     let reply = fault === undefined ? undefined : faultReply(fault, config.rateLimitPerMinute);
     if (reply === undefined) {
       if (endpoint === 'token') reply = await issueToken(req);
-      else if (endpoint === 'audit_infos') reply = auditInfos(req, url.searchParams);
+      else if (endpoint !== undefined) reply = logEndpoint(endpoint, req, url.searchParams);
       else reply = { status: 404, body: { code: 404, msg: 'not found' } };
     }
     if (reply.body.code === 99991400) stats.rateLimited += 1;
@@ -206,10 +181,22 @@ export async function startLarkSim(options: LarkSimOptions = {}): Promise<LarkSi
       store.add(events, addOptions.visibleAfterSeconds ?? 0);
     },
     generateEvents(generateOptions) {
-      const seed = generateOptions.seed ?? nextSeed++;
+      const seed = generateOptions.seed ?? seeds.audit++;
       const events = generateAuditItems({ ...generateOptions, seed }, (id) => store.has(id));
       store.add(events, generateOptions.visibleAfterSeconds ?? 0);
       return events;
+    },
+    addAdminLogs(items, addOptions = {}) {
+      admin.add(items, addOptions.visibleAfterSeconds ?? 0);
+    },
+    addDlpLogs(items, addOptions = {}) {
+      dlp.add(items, addOptions.visibleAfterSeconds ?? 0);
+    },
+    generateAdminLogs({ visibleAfterSeconds, seed, ...range }) {
+      return admin.generate({ ...range, seed: seed ?? seeds.admin++ }, visibleAfterSeconds ?? 0);
+    },
+    generateDlpLogs({ visibleAfterSeconds, seed, ...range }) {
+      return dlp.generate({ ...range, seed: seed ?? seeds.dlp++ }, visibleAfterSeconds ?? 0);
     },
     advanceClock(ms) {
       if (!Number.isFinite(ms)) throw new RangeError(`advanceClock needs a finite number of ms, got ${ms}`);

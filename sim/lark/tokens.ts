@@ -19,6 +19,9 @@ interface IssuedToken {
   revoked: boolean;
 }
 
+/** What a bearer token was when a request carried it. */
+export type TokenState = 'none' | 'unknown' | 'valid' | 'expired' | 'revoked';
+
 export type CredentialCheck = { ok: true; appId: string } | { ok: false; reply: SimReply };
 export type AuthCheck = { ok: true; appId: string } | { ok: false; reply: SimReply };
 
@@ -33,6 +36,8 @@ export class TokenAuthority {
   readonly #rules: TokenRules;
   readonly #byValue = new Map<string, IssuedToken>();
   readonly #newestByApp = new Map<string, IssuedToken>();
+  /** Every token ever minted, kept after expiry so a stale token can be told from a made-up one. */
+  readonly #history = new Map<string, IssuedToken>();
 
   constructor(apps: readonly LarkSimApp[], rules: TokenRules) {
     this.#secrets = new Map(apps.map((app) => [app.appId, app.appSecret]));
@@ -66,6 +71,7 @@ export class TokenAuthority {
       revoked: false,
     };
     this.#byValue.set(issued.value, issued);
+    this.#history.set(issued.value, issued);
     this.#newestByApp.set(appId, issued);
     return { token: issued.value, expireSeconds: Math.floor(this.#rules.lifetimeMs / 1000), minted: true };
   }
@@ -81,6 +87,16 @@ export class TokenAuthority {
     const issued = this.#byValue.get(token);
     if (issued === undefined || issued.revoked || nowMs >= issued.expiresAtMs) return fail(99991663, MSG_INVALID_TOKEN);
     return { ok: true, appId: issued.appId };
+  }
+
+  /** Classifies the token of an `Authorization` header without judging the header's syntax. */
+  classify(header: string | undefined, nowMs: number): TokenState {
+    const token = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    if (token === undefined) return 'none';
+    const issued = this.#history.get(token);
+    if (issued === undefined) return 'unknown';
+    if (nowMs >= issued.expiresAtMs) return 'expired';
+    return issued.revoked ? 'revoked' : 'valid';
   }
 
   invalidateAll(): void {

@@ -2,6 +2,7 @@
  * Public types of the Lark simulator. The simulator is a test oracle: it implements Lark's rules
  * on its own and shares no code with `lib/`.
  */
+import type { LarkSimAdminLog, LarkSimDlpLog, LarkSimEndpoint, LarkSimGenerateOptions, LarkSimTimeUnit } from './security-types.ts';
 
 /**
  * A custom ("self-built") app the simulator knows: the credentials accepted by
@@ -46,6 +47,22 @@ export interface LarkSimOptions {
   rateLimitPerMinute?: number;
   /** Delay before every answer, in real milliseconds. Default 0. */
   latencyMs?: number;
+  /** Unit of aud_admin_logs `latest`/`oldest` and of `create_time`. Default `'s'` (UNVERIFIED upstream). */
+  adminTimeUnit?: LarkSimTimeUnit;
+  /** Largest accepted aud_admin_logs `page_size` (default page size 20). Default 100. */
+  maxAdminPageSize?: number;
+  /** Unit of dlp_execute_logs `start_time`/`end_time` and of `time`. Default `'ms'` (UNVERIFIED upstream). */
+  dlpTimeUnit?: LarkSimTimeUnit;
+  /** Largest accepted dlp_execute_logs `page_size` (which is required). Default 50. */
+  maxDlpPageSize?: number;
+  /**
+   * Probability, 0..1, that a DLP row is sent twice: again on the same page or on the next page
+   * of the same query (a deterministic PRNG picks which). The copy has the same content with its
+   * keys in another order. When above 0, the first page of every query also carries at least one
+   * same-page copy (if `page_size` ≥ 2) and, if more rows follow, one copy on the next page.
+   * Default 0.
+   */
+  dlpDuplicateRate?: number;
 }
 
 /**
@@ -116,14 +133,34 @@ export interface LarkSimStats {
   tokenRequests: number;
   /** Tokens newly minted (a request answered with the existing token does not count). */
   tokensIssued: number;
+  /** Sim times (epoch ms) at which each token was minted, in order. */
+  tokenIssuedAt: number[];
   /** Every request to audit_infos. */
   auditRequests: number;
+  /** Every request to aud_admin_logs. */
+  adminRequests: number;
+  /** Every request to dlp_execute_logs. */
+  dlpRequests: number;
   /** Requests refused for authentication: 99991661, 99991663, 99991671, 10003 (unknown app), 10014. */
   rejectedRequests: number;
+  /**
+   * Requests to a log endpoint whose bearer token was once valid but had expired or been
+   * invalidated when the request arrived, whether or not a fault answered it first. A subset of
+   * what `rejectedRequests` counts for requests that reach the auth check.
+   */
+  staleTokenRequests: number;
+  /** The part of `staleTokenRequests` whose token had expired (rather than been invalidated). */
+  expiredTokenRequests: number;
   /** HTTP 429/400 code 99991400 answers, injected or from `rateLimitPerMinute`. */
   rateLimited: number;
-  /** The effective `page_size` of every successful audit_infos request, in order. */
+  /** The effective `page_size` of every successful audit_infos request, in order (audit_infos only). */
   pageSizes: number[];
+  /** The `page_size` of every successful aud_admin_logs request, in order. */
+  adminPageSizes: number[];
+  /** The `page_size` of every successful dlp_execute_logs request, in order. */
+  dlpPageSizes: number[];
+  /** Duplicate DLP rows sent (a page sent again counts again). */
+  dlpDuplicatesServed: number;
 }
 
 /**
@@ -137,6 +174,8 @@ export interface LarkSimRequest {
   path: string;
   /** Query parameters (first value of each). */
   query: Record<string, string>;
+  /** Every value of each parameter; present only when some parameter is repeated (`actions=1&actions=2`). */
+  queryAll?: Record<string, string[]>;
   /** HTTP status sent; 0 while unanswered (held). */
   status: number;
   /** The JSON `code` sent; -1 when no parseable body was sent (held or malformed). */
@@ -180,8 +219,29 @@ export interface LarkSim {
   advanceClock(ms: number): void;
   /** Every token issued so far becomes invalid (99991663); the next token request mints a new one. */
   invalidateTokens(): void;
+  /**
+   * Adds admin log items. Each needs a non-empty string `unique_id` and an integer `create_time`
+   * (string or number) in `adminTimeUnit`. Late items as in {@link LarkSim.addEvents}.
+   */
+  addAdminLogs(items: Array<Record<string, unknown>>, options?: { visibleAfterSeconds?: number }): void;
+  /**
+   * Adds DLP rows. Each needs an integer `time` (string or number) in `dlpTimeUnit`. Rows are
+   * returned as given; adding the same row twice makes the API return it twice.
+   */
+  addDlpLogs(items: Array<Record<string, unknown>>, options?: { visibleAfterSeconds?: number }): void;
+  /**
+   * Generates `count` realistic admin log items in `[fromSeconds, toSeconds]` (many share a second,
+   * some a millisecond), adds them and returns them oldest first. Deterministic per seed.
+   */
+  generateAdminLogs(options: LarkSimGenerateOptions): LarkSimAdminLog[];
+  /**
+   * Generates `count` realistic DLP rows as {@link LarkSim.generateAdminLogs} does. The rows differ
+   * from each other and from every row already added. About 5% are system rows
+   * (`trigger_event_type: 'system_scan'`), which the API returns only with `include_system_log=true`.
+   */
+  generateDlpLogs(options: LarkSimGenerateOptions): LarkSimDlpLog[];
   /** Queues a fault for the next `fault.count` requests to `options.path` (default `audit_infos`). */
-  inject(fault: LarkSimFault, options?: { path?: 'audit_infos' | 'token' }): void;
+  inject(fault: LarkSimFault, options?: { path?: LarkSimEndpoint }): void;
   /** Stops listening and closes every connection, held requests included. Idempotent. */
   close(): Promise<void>;
 }

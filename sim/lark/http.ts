@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SimReply } from './types.ts';
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+}
+
+/** Reads a request body; rejects bodies over {@link MAX_BODY_BYTES}. */
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError('request body too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a reply; `malformed` sends HTTP 200 with the JSON cut in half. Returns the code logged. */
+export function send(res: ServerResponse, reply: SimReply, malformed = false): number {
+  if (res.destroyed || res.writableEnded || res.socket === null || res.socket.destroyed) return -1;
+  const json = JSON.stringify(reply.body);
+  const body = Buffer.from(malformed ? json.slice(0, Math.ceil(json.length / 2)) : json, 'utf8');
+  res.writeHead(malformed ? 200 : reply.status, {
+    ...reply.headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(body.length),
+    'x-tt-logid': randomBytes(16).toString('hex'),
+  });
+  res.end(body);
+  return malformed ? -1 : reply.body.code;
+}
