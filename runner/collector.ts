@@ -49,6 +49,7 @@ export function buildServices(config: Config, store: Keyv, outputs: Outputs, log
       ...(input.override_base_url ? { baseUrl: input.override_base_url } : {}),
       tokenStore: store,
       requestsPerMinute: input.requests_per_minute,
+      retry: { maxRetryAfterMs: input.rate_limit_max_wait_seconds * 1000 },
       now,
       logger: logger.child(`${input.name}#${input.id}`),
     });

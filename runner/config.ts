@@ -30,11 +30,15 @@ const larkInput = z.object({
   override_base_url: z.url({ protocol: /^https?$/ }).optional(),
   /** Per-endpoint request budget shared by the services of this input (Lark: 100/min for the log APIs). */
   requests_per_minute: z.number().positive().default(100),
+  /** Longest wait for a rate-limit reset before retrying (Lark's x-ogw-ratelimit-reset is capped to it). */
+  rate_limit_max_wait_seconds: z.number().positive().max(600).default(120),
   services: z
     .object({
       audit_infos: auditInfosService.optional(),
       admin_log: larkService({ default: 100, max: 500 }).extend({ time_unit: z.enum(['s', 'ms']).default('s') }).optional(),
-      dlp_execute_log: larkService({ default: 50, max: 500 }).extend({ time_unit: z.enum(['s', 'ms']).default('ms') }).optional(),
+      dlp_execute_log: larkService({ default: 50, max: 500 })
+        .extend({ time_unit: z.enum(['s', 'ms']).default('ms'), include_system_log: z.boolean().default(true) })
+        .optional(),
     })
     .strict()
     .default({ audit_infos: auditInfosService.parse({}) }),
@@ -81,7 +85,7 @@ const schema = z.object({
 });
 
 /** A validated Lark service section. */
-export type LarkServiceConfig = z.infer<typeof auditInfosService> & { time_unit?: 's' | 'ms' };
+export type LarkServiceConfig = z.infer<typeof auditInfosService> & { time_unit?: 's' | 'ms'; include_system_log?: boolean };
 export type LarkInputConfig = z.infer<typeof larkInput> & { name: string };
 export type AlibabaInputConfig = z.infer<typeof alibabaInput> & { name: string };
 export type OutputConfig = z.infer<typeof schema>['outputs'][string];

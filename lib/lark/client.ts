@@ -21,7 +21,7 @@ export interface LarkClientOptions {
   readonly baseUrl?: string;
   /** Shared token cache (a Keyv instance works). @defaultValue an in-process map */
   readonly tokenStore?: TokenStore;
-  /** @defaultValue 1800000 (30 minutes) */
+  /** Stop reusing the tenant token when less than this remains. @defaultValue 1740000 (29 minutes; Lark renews below 30) */
   readonly refreshBeforeExpiryMs?: number;
   /**
    * Requests per minute per endpoint (Lark's documented limit for the log APIs is 100). Every service using

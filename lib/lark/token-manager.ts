@@ -10,7 +10,7 @@ export interface CachedTenantToken {
   readonly token: string;
   /** Epoch ms at which Lark stops accepting it. */
   readonly expiresAt: number;
-  /** Epoch ms after which a new token is requested (30 minutes before expiry by default). */
+  /** Epoch ms after which a new token is requested (29 minutes before expiry by default). */
   readonly refreshAt: number;
 }
 
@@ -25,7 +25,11 @@ export interface TenantTokenManagerOptions {
   readonly cacheKey: string;
   /** Shared cache (a Keyv instance works). Default: in-process map. */
   readonly store?: TokenStore;
-  /** Stop reusing a token when less than this remains. @defaultValue 1800000 (30 minutes, Lark's rule) */
+  /**
+   * Stop reusing a token when less than this remains. Lark issues a new token only once less than 30 minutes
+   * remain; asking at 29 makes sure Lark's clock agrees (a minute of skew), so one request gets the new
+   * token instead of the old one again. @defaultValue 1740000 (29 minutes)
+   */
   readonly refreshBeforeExpiryMs?: number;
   readonly now?: () => number;
   readonly logger?: Logger;
@@ -33,7 +37,7 @@ export interface TenantTokenManagerOptions {
 
 /**
  * Hands out the tenant access token. One fetch in flight per manager; the token is reused until less than
- * 30 minutes of life remain, the point from which Lark issues a new one, so at most two tokens are ever valid.
+ * 29 minutes of life remain (Lark issues a new one below 30), so at most two tokens are ever valid.
  * @public
  */
 export interface TenantTokenManager {
@@ -73,7 +77,7 @@ function isCachedToken(value: unknown): value is CachedTenantToken {
 export function createTenantTokenManager(options: TenantTokenManagerOptions): TenantTokenManager {
   const store = options.store ?? mapStore();
   const now = options.now ?? Date.now;
-  const refreshBefore = options.refreshBeforeExpiryMs ?? 30 * 60_000;
+  const refreshBefore = options.refreshBeforeExpiryMs ?? 29 * 60_000;
   const logger = options.logger ?? noopLogger;
   let inFlight: Promise<string> | undefined;
   let fetchCount = 0;

@@ -16,7 +16,14 @@ export function createDlpExecuteLogService(ctx: LarkServiceContext): Service {
     tag: DLP_EXECUTE_LOG_TAG,
     what: 'DLP execute logs',
     pages: (client, w, pageSize, signal) =>
-      paginateDlpExecuteLogs(client, { startTime: ms ? w.oldest * 1000 : w.oldest, endTime: ms ? w.latest * 1000 + 999 : w.latest, pageSize, signal }),
+      paginateDlpExecuteLogs(client, {
+        startTime: ms ? w.oldest * 1000 : w.oldest,
+        endTime: ms ? w.latest * 1000 + 999 : w.latest,
+        // A SIEM wants every row, the system's own scans included.
+        include_system_log: ctx.section.include_system_log !== false,
+        pageSize,
+        signal,
+      }),
     idOf: (item) => contentHash(item),
     timeOf: (item) => Math.floor(Number(item.time) / (ms ? 1000 : 1)),
   });

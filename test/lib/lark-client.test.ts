@@ -60,7 +60,9 @@ describe('Lark client against the simulator', () => {
     offset = 89 * 60_000; // 31 minutes left
     expect(await c.tokens.getToken()).toBe(first);
     expect(sim.stats.tokenRequests).toBe(1);
-    offset = 91 * 60_000; // 29 minutes left: a new token, the old one still valid
+    offset = 90 * 60_000; // exactly 30 minutes left: still reused (we ask at 29, so Lark's answer is new)
+    expect(await c.tokens.getToken()).toBe(first);
+    offset = 91 * 60_000 + 1000; // under 29 minutes left: a new token, the old one still valid
     const second = await c.tokens.getToken();
     expect(second).not.toBe(first);
     expect(sim.stats.tokenRequests).toBe(2);
