@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Keyv from 'keyv';
-import { createLarkClient, isLarkError, paginateAuditInfos, type LarkClient } from '../../lib/index.ts';
+import { createLarkClient, isLarkError, openStateStore, paginateAuditInfos, type LarkClient } from '../../lib/index.ts';
 import { startLarkSim, type LarkSim } from '../../sim/lark/index.ts';
 
 let sim: LarkSim | undefined;
@@ -49,6 +52,24 @@ describe('Lark client against the simulator', () => {
     const b = client(sim, { tokenStore: store });
     expect(await b.tokens.getToken()).toBe(tokens[0]);
     expect(sim.stats.tokenRequests).toBe(1);
+  });
+
+  it('shares the token between separate state-store connections to one SQLite file, as processes do', async () => {
+    sim = await startLarkSim();
+    const path = join(mkdtempSync(join(tmpdir(), 'auditpull-tok-')), 'state.sqlite');
+    const [storeA, storeB] = [await openStateStore({ type: 'sqlite', path }), await openStateStore({ type: 'sqlite', path })];
+    const a = client(sim, { tokenStore: storeA });
+    const b = client(sim, { tokenStore: storeB });
+    const token = await a.tokens.getToken();
+    expect(await b.tokens.getToken()).toBe(token);
+    expect(sim.stats.tokenRequests).toBe(1);
+    // b was told the shared token is dead: it drops it for both.
+    sim.invalidateTokens();
+    await b.tokens.invalidate(token);
+    const next = await a.tokens.getToken();
+    expect(next).not.toBe(token);
+    expect(await b.tokens.getToken()).toBe(next);
+    expect(sim.stats.tokenRequests).toBe(2);
   });
 
   it('reuses the token until less than 30 minutes remain, then gets the new one Lark issues', async () => {

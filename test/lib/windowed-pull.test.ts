@@ -22,17 +22,18 @@ afterEach(async () => {
 const T0 = Date.parse('2026-11-20T12:00:00Z');
 
 /** A collector cycle as the runner composes it, on a clock the test moves. */
-async function setup(overlapSeconds: number) {
+async function setup(overlapSeconds: number, extra: { retentionSeconds?: number; start?: string; logs?: string[]; maxWindowSeconds?: number } = {}) {
   let clock = T0;
   const now = () => clock;
   sim = await startLarkSim({ now });
   const store = await openStateStore({ type: 'memory' });
-  const client = createLarkClient({ appId: 'cli_sim_app', appSecret: 'sim-secret', baseUrl: sim.url, now, retry: { minDelayMs: 5, maxDelayMs: 10 } });
+  const client = createLarkClient({ appId: 'cli_sim_app', appSecret: 'sim-secret', baseUrl: sim.url, now, requestsPerMinute: 1_000_000, retry: { minDelayMs: 5, maxDelayMs: 10 } });
   const checkpoint = createWindowedCheckpoint(store, 'state:t');
   const seen = createChunkedSeenSet(store, 'state:t:window');
   const sent: string[] = [];
   const cycle = async () => {
-    const state = await loadOrInitWindowedState(checkpoint, new Date(T0 - 3600_000).toISOString(), '', noopLogger);
+    const logger = { ...noopLogger, warn: (m: string) => extra.logs?.push(m) };
+    const state = await loadOrInitWindowedState(checkpoint, extra.start ?? new Date(T0 - 3600_000).toISOString(), '', logger);
     return pullWindows<AuditInfo>({
       checkpoint,
       seen,
@@ -42,9 +43,11 @@ async function setup(overlapSeconds: number) {
       timeOf: (i) => Number(i.event_time),
       deliver: async (items) => void sent.push(...items.map((i) => String(i.unique_id))),
       lagSeconds: 60,
-      maxWindowSeconds: 3600,
+      maxWindowSeconds: extra.maxWindowSeconds ?? 3600,
       overlapSeconds,
+      ...(extra.retentionSeconds ? { retentionSeconds: extra.retentionSeconds } : {}),
       now,
+      logger,
     });
   };
   return { advance: (ms: number) => (clock += ms), cycle, sent, sim: sim! };
@@ -86,6 +89,22 @@ describe('pullWindows', () => {
     expect(t.sent).toHaveLength(500);
     expect(stats.windows).toBe(1);
     expect(new Set(t.sent)).toEqual(new Set(events.map((e) => e.unique_id)));
+  });
+});
+
+describe('API limits', () => {
+  it('moves a start older than the 180-day retention forward with a warning instead of looping on 1050001', async () => {
+    const logs: string[] = [];
+    const t = await setup(0, { retentionSeconds: 180 * 86_400, start: new Date(T0 - 200 * 86_400_000).toISOString(), logs, maxWindowSeconds: 30 * 86_400 });
+    const s0 = T0 / 1000;
+    const events = t.sim.generateEvents({ count: 50, fromSeconds: s0 - 179 * 86_400, toSeconds: s0 - 178 * 86_400 });
+    const stats = await t.cycle().catch((e: unknown) => e);
+    expect(stats).not.toBeInstanceOf(Error);
+    expect(logs.some((l) => l.includes('older than the API keeps'))).toBe(true);
+    expect(new Set(t.sent)).toEqual(new Set(events.map((e) => e.unique_id)));
+    // Every query stayed inside Lark's limits: no span over 30 days, nothing older than 180 days.
+    const queries = t.sim.requests.filter((r) => r.path.endsWith('/audit_infos'));
+    expect(queries.every((r) => r.status === 200)).toBe(true);
   });
 });
 
