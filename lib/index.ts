@@ -42,3 +42,19 @@ export { contentHash } from './dedupe/content-hash.ts';
 
 export { encodeDevoLine, encodeOctetCounted, toDevoJson, createTcpSender, createTlsSender } from './devo/index.ts';
 export type { DevoLineOptions, ConnectionOptions, LineSender, TcpSenderOptions, TlsSenderOptions } from './devo/index.ts';
+
+export type { AlibabaCredentials, SignatureVersion } from './alibaba/sign.ts';
+export { percentEncode, canonicalQueryString } from './alibaba/encode.ts';
+export { signRpcRequest, rpcStringToSign, rpcSignature } from './alibaba/rpc-sign.ts';
+export type { RpcSignInput } from './alibaba/rpc-sign.ts';
+export { signV3Request, v3CanonicalRequest, v3StringToSign, v3Signature, v3SignedHeaders } from './alibaba/v3-sign.ts';
+export type { V3SignInput, V3CanonicalRequestInput } from './alibaba/v3-sign.ts';
+
+export { createActionTrailClient } from './actiontrail/client.ts';
+export type { ActionTrailClient, ActionTrailClientOptions } from './actiontrail/client.ts';
+export { paginateLookupEvents } from './actiontrail/paginate.ts';
+export type { LookupEventsQuery } from './actiontrail/paginate.ts';
+export { ActionTrailError, isActionTrailError, classifyActionTrailError } from './actiontrail/errors.ts';
+export type { ActionTrailErrorKind } from './actiontrail/errors.ts';
+export type { ActionTrailEvent, LookupAttribute } from './actiontrail/types.ts';
+export type { paths as ActionTrailPaths, components as ActionTrailComponents } from './actiontrail/generated/schema.ts';

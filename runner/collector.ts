@@ -4,6 +4,7 @@ import { configPath, type Config } from './config.ts';
 import type { RunnerLogger } from './log.ts';
 import { createOutputs, type Outputs } from './outputs.ts';
 import { statisticsLine, type Service } from './service.ts';
+import { createActionTrailService } from './services/actiontrail.ts';
 import { createAdminLogService } from './services/admin-log.ts';
 import { createAuditInfosService } from './services/audit-infos.ts';
 import { createDlpExecuteLogService } from './services/dlp-execute-log.ts';
@@ -60,7 +61,14 @@ export function buildServices(config: Config, store: Keyv, outputs: Outputs, log
     }
   }
   for (const input of config.inputs.alibaba) {
-    if (input.enabled) logger.warn(`Input ${input.name}: the Alibaba services are not available in this version of auditpull; skipped`);
+    if (!input.enabled) continue;
+    const trail = input.services.actiontrail;
+    if (trail?.enabled) {
+      services.push(createActionTrailService({ input, section: trail, store, outputs, logger: logger.child(`${input.name}#${input.id}/actiontrail`), now }));
+    }
+    if (input.services.actiontrail_log_service?.enabled) {
+      logger.warn(`Input ${input.name}: service actiontrail_log_service is not available in this version of auditpull; skipped`);
+    }
   }
   return services;
 }

@@ -8,16 +8,20 @@ import { AuditpullError } from '../lib/index.ts';
 
 const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 
+const windowedBase = {
+  enabled: z.boolean().default(true),
+  initial_start_time_in_utc: z.string().optional(),
+  max_window_seconds: z.number().int().min(2).max(30 * 86_400).default(3600),
+  overlap_seconds: z.number().int().min(0).default(1),
+};
+
 /** A Lark log service section; page-size limits differ per endpoint (DLP's are UNVERIFIED, 50 assumed). */
 function larkService(pageSize: { default: number; max: number }) {
   return z.object({
-    enabled: z.boolean().default(true),
+    ...windowedBase,
     request_period_in_seconds: z.number().int().min(1).default(15),
-    initial_start_time_in_utc: z.string().optional(),
     lag_seconds: z.number().int().min(0).default(60),
-    max_window_seconds: z.number().int().min(1).max(30 * 86_400).default(3600),
     page_size: z.number().int().min(1).max(pageSize.max).default(pageSize.default),
-    overlap_seconds: z.number().int().min(0).default(0),
   });
 }
 const auditInfosService = larkService({ default: 100, max: 200 });
@@ -44,10 +48,31 @@ const larkInput = z.object({
     .default({ audit_infos: auditInfosService.parse({}) }),
 });
 
-const alibabaInput = z.looseObject({
+const actiontrailService = z.object({
+  ...windowedBase,
+  request_period_in_seconds: z.number().int().min(1).default(60),
+  lag_seconds: z.number().int().min(0).default(600),
+  max_results: z.number().int().min(1).max(50).default(50),
+  override_base_url: z.url({ protocol: /^https?$/ }).optional(),
+  signature_version: z.enum(['v2', 'v3']).default('v3'),
+  /** Sustained LookupEvents calls per second (Alibaba: about 10/s, UNVERIFIED). */
+  requests_per_second: z.number().positive().default(5),
+});
+
+const alibabaInput = z.object({
   type: z.literal('alibaba').optional(),
   id: z.union([z.number().int(), z.string().min(1)]).default(2),
   enabled: z.boolean().default(true),
+  credentials: z.object({ access_key_id: z.string().min(1), access_key_secret: z.string().min(1), security_token: z.string().min(1).optional() }),
+  region: z.string().regex(/^[a-z0-9-]+$/).optional(),
+  override_base_url: z.url({ protocol: /^https?$/ }).optional(),
+  services: z
+    .object({
+      actiontrail: actiontrailService.optional(),
+      actiontrail_log_service: z.looseObject({ enabled: z.boolean().default(true) }).optional(),
+    })
+    .strict()
+    .default({ actiontrail: actiontrailService.parse({}) }),
 });
 
 const devoPlatformOutput = z.object({
@@ -88,6 +113,7 @@ const schema = z.object({
 export type LarkServiceConfig = z.infer<typeof auditInfosService> & { time_unit?: 's' | 'ms'; include_system_log?: boolean };
 export type LarkInputConfig = z.infer<typeof larkInput> & { name: string };
 export type AlibabaInputConfig = z.infer<typeof alibabaInput> & { name: string };
+export type ActionTrailServiceConfig = z.infer<typeof actiontrailService>;
 export type OutputConfig = z.infer<typeof schema>['outputs'][string];
 export type Config = Omit<z.infer<typeof schema>, 'inputs'> & {
   inputs: { lark: LarkInputConfig[]; alibaba: AlibabaInputConfig[] };
@@ -143,6 +169,14 @@ export function checkInitialStart(value: string | undefined, now: number, where:
   if (Date.parse(value) > now) throw new AuditpullError(2, `Date ${value} (${where}.initial_start_time_in_utc) is in the future`);
 }
 
+/** Checks of a windowed service section that the schema cannot express. */
+function checkWindowed(section: { initial_start_time_in_utc?: string | undefined; overlap_seconds: number; max_window_seconds: number }, now: number, where: string): void {
+  checkInitialStart(section.initial_start_time_in_utc, now, where);
+  if (section.overlap_seconds >= section.max_window_seconds) {
+    throw new AuditpullError(13, `Invalid configuration: ${where}.overlap_seconds must be below max_window_seconds`);
+  }
+}
+
 /** Parse and validate a config document (already read). */
 export function parseConfig(text: string, options: { baseDir: string; env?: NodeJS.ProcessEnv; now?: number }): Config {
   let raw: unknown;
@@ -174,16 +208,20 @@ export function parseConfig(text: string, options: { baseDir: string; env?: Node
       if (!input.success) throw schemaError(input.error, `inputs.${name}`);
       unknownKeys(value, input.data, `inputs.${name}`, warnings);
       for (const [service, section] of Object.entries(input.data.services)) {
-        if (!section) continue;
-        checkInitialStart(section.initial_start_time_in_utc, now, `inputs.${name}.services.${service}`);
-        if (section.overlap_seconds >= section.max_window_seconds) {
-          throw new AuditpullError(13, `Invalid configuration: inputs.${name}.services.${service}.overlap_seconds must be below max_window_seconds`);
-        }
+        if (section) checkWindowed(section, now, `inputs.${name}.services.${service}`);
       }
       lark.push({ ...input.data, name });
     } else if (declared === 'alibaba') {
       const input = alibabaInput.safeParse(value);
       if (!input.success) throw schemaError(input.error, `inputs.${name}`);
+      unknownKeys(value, input.data, `inputs.${name}`, warnings);
+      const trail = input.data.services.actiontrail;
+      if (trail) {
+        checkWindowed(trail, now, `inputs.${name}.services.actiontrail`);
+        if (!input.data.region && !trail.override_base_url && !input.data.override_base_url) {
+          throw new AuditpullError(13, `Invalid configuration: inputs.${name}: region is required (or override_base_url)`);
+        }
+      }
       alibaba.push({ ...input.data, name });
     } else {
       throw new AuditpullError(13, `Invalid configuration: inputs.${name}: unknown input type "${String(declared)}" (use lark or alibaba, or set type:)`);

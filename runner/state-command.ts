@@ -17,6 +17,9 @@ function services(config: Config, only: string | undefined): ServiceRef[] {
       if (section) refs.push({ input: input.name, service, key: stateKey(input.name, input.id, service) });
     }
   }
+  for (const input of config.inputs.alibaba) {
+    if (input.services.actiontrail) refs.push({ input: input.name, service: 'actiontrail', key: stateKey(input.name, input.id, 'actiontrail') });
+  }
   const selected = only === undefined ? refs : refs.filter((r) => r.service === only || `${r.input}/${r.service}` === only);
   if (only !== undefined && selected.length === 0) {
     throw new AuditpullError(15, `No configured service matches --service ${only}; configured: ${refs.map((r) => `${r.input}/${r.service}`).join(', ') || 'none'}`);

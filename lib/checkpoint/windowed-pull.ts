@@ -30,6 +30,8 @@ export interface PullWindowsOptions<T> {
   readonly timeOf: (item: T) => number;
   /** Hand fresh items to the outputs; resolves once every output accepted them. The checkpoint waits for it. */
   readonly deliver: (items: readonly T[]) => Promise<void>;
+  /** Names the events in log lines ("Retrieving {what} since … to …"). @defaultValue `events` */
+  readonly what?: string;
   /** Windows end at now − lag. */
   readonly lagSeconds: number;
   /** Longest window, so a backfill checkpoints often. */
@@ -120,7 +122,7 @@ export async function pullWindows<T>(options: PullWindowsOptions<T>): Promise<Pu
     const nextStart = Math.max(window.latest - overlap, window.oldest);
     const lastIds = new Set(state.last_ids);
     const carry = new Set(window.carry_ids);
-    logger.info(`Retrieving events since ${toIso(window.oldest)} to ${toIso(window.latest)}`);
+    logger.info(`Retrieving ${options.what ?? 'events'} since ${toIso(window.oldest)} to ${toIso(window.latest)}`);
 
     for await (const page of options.fetchPages({ oldest: window.oldest, latest: window.latest })) {
       stats.requests += 1;

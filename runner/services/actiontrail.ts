@@ -1,0 +1,72 @@
+import type Keyv from 'keyv';
+import { createActionTrailClient, paginateLookupEvents, type ActionTrailEvent } from '../../lib/index.ts';
+import { toActionTrailPullError, toActionTrailSetupError } from '../alibaba-errors.ts';
+import type { ActionTrailServiceConfig, AlibabaInputConfig } from '../config.ts';
+import type { RunnerLogger } from '../log.ts';
+import type { Outputs } from '../outputs.ts';
+import type { Service } from '../service.ts';
+import { createWindowedService } from './windowed.ts';
+
+export const ACTIONTRAIL_TAG = 'cloud.alibaba.actiontrail.events';
+/** ActionTrail keeps 90 days of events. */
+const RETENTION_SECONDS = 90 * 86_400;
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+
+/**
+ * ActionTrail `LookupEvents` → `cloud.alibaba.actiontrail.events`, deduplicated on `eventId`. Windows are
+ * queried oldest first (`Direction=FORWARD`) and end at the end of the second before now − lag, because
+ * Alibaba filters by whole seconds.
+ */
+export function createActionTrailService(ctx: {
+  readonly input: AlibabaInputConfig;
+  readonly section: ActionTrailServiceConfig;
+  readonly store: Keyv;
+  readonly outputs: Outputs;
+  readonly logger: RunnerLogger;
+  readonly now: () => number;
+}): Service {
+  const { input, section, logger, now } = ctx;
+  const baseUrl = section.override_base_url ?? input.override_base_url;
+  const client = createActionTrailClient({
+    credentials: {
+      accessKeyId: input.credentials.access_key_id,
+      accessKeySecret: input.credentials.access_key_secret,
+      ...(input.credentials.security_token ? { securityToken: input.credentials.security_token } : {}),
+    },
+    ...(baseUrl ? { baseUrl } : { region: input.region ?? '' }),
+    signatureVersion: section.signature_version,
+    requestsPerSecond: section.requests_per_second,
+    now,
+    logger,
+  });
+  const pages = (window: { oldest: number; latest: number }, maxResults: number, signal: AbortSignal) =>
+    // LookupEvents takes whole seconds; the window's last second is included: it ends at latest.999.
+    paginateLookupEvents(client, { startTime: window.oldest, endTime: window.latest, maxResults, direction: 'FORWARD', signal });
+
+  return createWindowedService<ActionTrailEvent>(
+    { settings: section, store: ctx.store, outputs: ctx.outputs, logger, now },
+    {
+      input: input.name,
+      inputId: input.id,
+      name: 'actiontrail',
+      tag: ACTIONTRAIL_TAG,
+      what: 'actiontrail logs',
+      retentionSeconds: RETENTION_SECONDS,
+      pages(window, signal) {
+        logger.info(`Setting end_datetime to ${iso(window.latest)} (end of previous second of now − ${section.lag_seconds} s, to account for Alibaba time filtration granularity)`);
+        return pages(window, section.max_results, signal);
+      },
+      idOf: (event) => String(event.eventId),
+      timeOf: (event) => Math.floor(Date.parse(String(event.eventTime)) / 1000),
+      async probe(signal) {
+        const latest = Math.floor(now() / 1000) - 1;
+        const first = pages({ oldest: latest - 60, latest }, 1, signal)[Symbol.asyncIterator]();
+        await first.next();
+        await first.return?.(undefined);
+      },
+      toSetupError: toActionTrailSetupError,
+      toPullError: toActionTrailPullError,
+    },
+  );
+}
