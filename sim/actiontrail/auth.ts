@@ -44,7 +44,11 @@ export class NonceMemory {
 
   /** Records the nonce; false when it was already used within the window. */
   use(accessKeyId: string, nonce: string, nowMs: number): boolean {
-    for (const [key, at] of this.#seen) if (at <= nowMs - WINDOW_MS) this.#seen.delete(key);
+    // Insertion order is arrival order, so the expired ones come first.
+    for (const [key, at] of this.#seen) {
+      if (at > nowMs - WINDOW_MS) break;
+      this.#seen.delete(key);
+    }
     const key = `${accessKeyId}\n${nonce}`;
     if (this.#seen.has(key)) return false;
     this.#seen.set(key, nowMs);
