@@ -91,7 +91,7 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('run the collector against the bundled Lark simulator, with embedded SQLite state, console and file output')
+    .description('run the collector against the bundled Lark and ActionTrail simulators, with embedded SQLite state, console and file output')
     .option('--dir <folder>', 'where the demo writes its config, state and events', 'auditpull-demo')
     .option('--events <n>', 'events in the simulated tenant', '300')
     .option('--cycles <n>', 'pull cycles to run', '3')

@@ -30,7 +30,7 @@ export interface PullWindowsOptions<T> {
   readonly timeOf: (item: T) => number;
   /** Hand fresh items to the outputs; resolves once every output accepted them. The checkpoint waits for it. */
   readonly deliver: (items: readonly T[]) => Promise<void>;
-  /** Names the events in log lines ("Retrieving {what} since … to …"). @defaultValue `events` */
+  /** Names the events in log lines: "Retrieving \<what\> since … to …". @defaultValue `events` */
   readonly what?: string;
   /** Windows end at now − lag. */
   readonly lagSeconds: number;

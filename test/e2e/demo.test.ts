@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { contentHash } from '../../lib/index.ts';
 import { runCli } from '../helpers/cli.ts';
 
 describe('CLI', () => {
@@ -22,12 +23,16 @@ describe('CLI', () => {
     expect(result.code, result.stderr).toBe(0);
     const lines = readFileSync(join(dir, 'events.log'), 'utf8').split('\n').filter(Boolean);
     expect(lines).toHaveLength(120);
-    const ids = lines.map((line) => {
-      const match = /^<14>\S+ \S+ app\.lark\.audit\.event: (.*)$/s.exec(line);
+    const tags = new Map<string, number>();
+    const keys = lines.map((line) => {
+      const match = /^<14>\S+ \S+ (\S+): (.*)$/s.exec(line);
       expect(match, line).not.toBeNull();
-      return (JSON.parse(match![1]!) as { unique_id: string }).unique_id;
+      tags.set(match![1]!, (tags.get(match![1]!) ?? 0) + 1);
+      const { ['@devo_pulling_id']: _, ...event } = JSON.parse(match![2]!) as Record<string, unknown>;
+      return `${match![1]}:${contentHash(event)}`;
     });
-    expect(new Set(ids).size).toBe(120);
+    expect(new Set(keys).size).toBe(120);
+    expect([...tags.keys()].sort()).toEqual(['app.lark.admin.log', 'app.lark.audit.event', 'app.lark.dlp.log', 'cloud.alibaba.actiontrail.events']);
     expect(result.stdout.split('\n').filter(Boolean)).toHaveLength(120);
     expect(result.stderr).toContain('auditpull demo finished.');
     expect(result.stderr).toContain('Statistics for this pull cycle');
