@@ -58,3 +58,14 @@ export { ActionTrailError, isActionTrailError, classifyActionTrailError } from '
 export type { ActionTrailErrorKind } from './actiontrail/errors.ts';
 export type { ActionTrailEvent, LookupAttribute } from './actiontrail/types.ts';
 export type { paths as ActionTrailPaths, components as ActionTrailComponents } from './actiontrail/generated/schema.ts';
+
+export { createShardCursorCheckpoint } from './checkpoint/shard-state.ts';
+export type { ShardCursor, ShardCursorState } from './checkpoint/shard-state.ts';
+export { createSlsClient, SlsError, isSlsError, classifySlsError } from './sls/client.ts';
+export type { SlsClient, SlsClientOptions, SlsShard, PullLogsResult } from './sls/client.ts';
+export { decodePullLogsBody, flattenLogGroups } from './sls/decode.ts';
+export type { SlsLog, SlsLogGroup, SlsCompressType } from './sls/decode.ts';
+export { SlsDecodeError, isSlsDecodeError } from './sls/errors.ts';
+export { signSlsV1 } from './sls/sign-v1.ts';
+export { signSlsV4 } from './sls/sign-v4.ts';
+export type { paths as SlsPaths, components as SlsComponents } from './sls/generated/schema.ts';

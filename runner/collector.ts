@@ -5,6 +5,7 @@ import type { RunnerLogger } from './log.ts';
 import { createOutputs, type Outputs } from './outputs.ts';
 import { statisticsLine, type Service } from './service.ts';
 import { createActionTrailService } from './services/actiontrail.ts';
+import { createActionTrailLogService } from './services/actiontrail-log-service.ts';
 import { createAdminLogService } from './services/admin-log.ts';
 import { createAuditInfosService } from './services/audit-infos.ts';
 import { createDlpExecuteLogService } from './services/dlp-execute-log.ts';
@@ -66,8 +67,9 @@ export function buildServices(config: Config, store: Keyv, outputs: Outputs, log
     if (trail?.enabled) {
       services.push(createActionTrailService({ input, section: trail, store, outputs, logger: logger.child(`${input.name}#${input.id}/actiontrail`), now }));
     }
-    if (input.services.actiontrail_log_service?.enabled) {
-      logger.warn(`Input ${input.name}: service actiontrail_log_service is not available in this version of auditpull; skipped`);
+    const sls = input.services.actiontrail_log_service;
+    if (sls?.enabled) {
+      services.push(createActionTrailLogService({ input, section: sls, store, outputs, logger: logger.child(`${input.name}#${input.id}/actiontrail_log_service`), now }));
     }
   }
   return services;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { AuditpullError } from '../lib/index.ts';
+import { AuditpullError, type AlibabaCredentials } from '../lib/index.ts';
 
 // The configuration contract of DESIGN.md. Keys are users' and tooling's API: add, never rename.
 
@@ -59,6 +59,19 @@ const actiontrailService = z.object({
   requests_per_second: z.number().positive().default(5),
 });
 
+const logService = z.object({
+  enabled: z.boolean().default(true),
+  project: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/),
+  logstore: z.string().min(1),
+  request_period_in_seconds: z.number().int().min(1).default(60),
+  initial_start_time_in_utc: z.string().optional(),
+  /** Log groups per PullLogs call. */
+  count: z.number().int().min(1).max(1000).default(1000),
+  max_concurrent_shards: z.number().int().min(1).max(64).default(4),
+  override_base_url: z.url({ protocol: /^https?$/ }).optional(),
+  signature_version: z.enum(['v1', 'v4']).default('v1'),
+});
+
 const alibabaInput = z.object({
   type: z.literal('alibaba').optional(),
   id: z.union([z.number().int(), z.string().min(1)]).default(2),
@@ -69,7 +82,7 @@ const alibabaInput = z.object({
   services: z
     .object({
       actiontrail: actiontrailService.optional(),
-      actiontrail_log_service: z.looseObject({ enabled: z.boolean().default(true) }).optional(),
+      actiontrail_log_service: logService.optional(),
     })
     .strict()
     .default({ actiontrail: actiontrailService.parse({}) }),
@@ -114,6 +127,7 @@ export type LarkServiceConfig = z.infer<typeof auditInfosService> & { time_unit?
 export type LarkInputConfig = z.infer<typeof larkInput> & { name: string };
 export type AlibabaInputConfig = z.infer<typeof alibabaInput> & { name: string };
 export type ActionTrailServiceConfig = z.infer<typeof actiontrailService>;
+export type LogServiceConfig = z.infer<typeof logService>;
 export type OutputConfig = z.infer<typeof schema>['outputs'][string];
 export type Config = Omit<z.infer<typeof schema>, 'inputs'> & {
   inputs: { lark: LarkInputConfig[]; alibaba: AlibabaInputConfig[] };
@@ -215,6 +229,13 @@ export function parseConfig(text: string, options: { baseDir: string; env?: Node
       const input = alibabaInput.safeParse(value);
       if (!input.success) throw schemaError(input.error, `inputs.${name}`);
       unknownKeys(value, input.data, `inputs.${name}`, warnings);
+      const sls = input.data.services.actiontrail_log_service;
+      if (sls) {
+        checkInitialStart(sls.initial_start_time_in_utc, now, `inputs.${name}.services.actiontrail_log_service`);
+        if (!input.data.region && !sls.override_base_url && !input.data.override_base_url) {
+          throw new AuditpullError(13, `Invalid configuration: inputs.${name}: region is required (or override_base_url)`);
+        }
+      }
       const trail = input.data.services.actiontrail;
       if (trail) {
         checkWindowed(trail, now, `inputs.${name}.services.actiontrail`);
@@ -239,6 +260,12 @@ export function loadConfig(path: string, options: { env?: NodeJS.ProcessEnv; now
     throw new AuditpullError(10, `Config file ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   return parseConfig(text, { ...options, baseDir: dirname(resolve(path)) });
+}
+
+/** The library's credentials object from an Alibaba input's config keys. */
+export function alibabaCredentials(input: AlibabaInputConfig): AlibabaCredentials {
+  const c = input.credentials;
+  return { accessKeyId: c.access_key_id, accessKeySecret: c.access_key_secret, ...(c.security_token ? { securityToken: c.security_token } : {}) };
 }
 
 /** Resolve a path from the config against the config file's folder. */

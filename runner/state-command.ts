@@ -1,4 +1,4 @@
-import { AuditpullError, createChunkedSeenSet, createWindowedCheckpoint, type WindowedState } from '../lib/index.ts';
+import { AuditpullError, createChunkedSeenSet, createShardCursorCheckpoint, createWindowedCheckpoint, type ShardCursorState, type WindowedState } from '../lib/index.ts';
 import type { Config } from './config.ts';
 import { openState } from './collector.ts';
 import { stateKey } from './services/lark-windowed.ts';
@@ -7,6 +7,8 @@ interface ServiceRef {
   readonly input: string;
   readonly service: string;
   readonly key: string;
+  /** A cursor-per-shard state (Log Service) rather than a windowed one. */
+  readonly cursors?: boolean;
 }
 
 /** The (input, service) pairs of the config, narrowed by `--service` (`NAME` or `INPUT/NAME`). */
@@ -19,6 +21,7 @@ function services(config: Config, only: string | undefined): ServiceRef[] {
   }
   for (const input of config.inputs.alibaba) {
     if (input.services.actiontrail) refs.push({ input: input.name, service: 'actiontrail', key: stateKey(input.name, input.id, 'actiontrail') });
+    if (input.services.actiontrail_log_service) refs.push({ input: input.name, service: 'actiontrail_log_service', key: stateKey(input.name, input.id, 'actiontrail_log_service'), cursors: true });
   }
   const selected = only === undefined ? refs : refs.filter((r) => r.service === only || `${r.input}/${r.service}` === only);
   if (only !== undefined && selected.length === 0) {
@@ -27,8 +30,12 @@ function services(config: Config, only: string | undefined): ServiceRef[] {
   return selected;
 }
 
-function describeState(ref: ServiceRef, state: WindowedState | undefined): string {
+function describeState(ref: ServiceRef, state: WindowedState | ShardCursorState | undefined): string {
   if (!state) return `${ref.input}/${ref.service}: no state (the next run starts from initial_start_time_in_utc)`;
+  if ('cursors' in state) {
+    const shards = Object.entries(state.cursors).map(([shard, c]) => `  shard ${shard}: ${c.done ? 'read to its end (readonly)' : `cursor ${c.cursor}`}`);
+    return [`${ref.input}/${ref.service}:`, `  initial_start_time_in_utc: ${state.initial_start_time_in_utc}`, ...shards].join('\n');
+  }
   const lines = [
     `${ref.input}/${ref.service}:`,
     `  initial_start_time_in_utc: ${state.initial_start_time_in_utc}`,
@@ -44,12 +51,12 @@ export async function stateCommand(action: 'show' | 'reset', config: Config, opt
   const refs = services(config, options.service);
   const store = await openState(config);
   try {
-    const out: Array<{ input: string; service: string; key: string; state: WindowedState | null }> = [];
+    const out: Array<{ input: string; service: string; key: string; state: WindowedState | ShardCursorState | null }> = [];
     for (const ref of refs) {
-      const checkpoint = createWindowedCheckpoint(store, ref.key);
+      const checkpoint = ref.cursors ? createShardCursorCheckpoint(store, ref.key) : createWindowedCheckpoint(store, ref.key);
       const state = await checkpoint.load();
       if (action === 'reset') {
-        if (state?.window) await createChunkedSeenSet(store, `${ref.key}:window`).clear(state.window.chunks);
+        if (state && 'window' in state && state.window) await createChunkedSeenSet(store, `${ref.key}:window`).clear(state.window.chunks);
         await checkpoint.clear();
       }
       out.push({ input: ref.input, service: ref.service, key: ref.key, state: state ?? null });
@@ -59,7 +66,8 @@ export async function stateCommand(action: 'show' | 'reset', config: Config, opt
     } else if (action === 'show') {
       process.stdout.write(`${out.map((o) => describeState(o, o.state ?? undefined)).join('\n')}\n`);
     } else {
-      process.stdout.write(`${out.map((o) => `${o.input}/${o.service}: state reset${o.state ? ` (was at ${o.state.last_run_datetime})` : ' (there was none)'}`).join('\n')}\n`);
+      const was = (state: WindowedState | ShardCursorState | null) => (!state ? ' (there was none)' : 'cursors' in state ? ` (had ${Object.keys(state.cursors).length} shard cursor(s))` : ` (was at ${state.last_run_datetime})`);
+      process.stdout.write(`${out.map((o) => `${o.input}/${o.service}: state reset${was(o.state)}`).join('\n')}\n`);
     }
     return 0;
   } finally {

@@ -1,7 +1,7 @@
 import type Keyv from 'keyv';
 import { createActionTrailClient, paginateLookupEvents, type ActionTrailEvent } from '../../lib/index.ts';
 import { toActionTrailPullError, toActionTrailSetupError } from '../alibaba-errors.ts';
-import type { ActionTrailServiceConfig, AlibabaInputConfig } from '../config.ts';
+import { alibabaCredentials, type ActionTrailServiceConfig, type AlibabaInputConfig } from '../config.ts';
 import type { RunnerLogger } from '../log.ts';
 import type { Outputs } from '../outputs.ts';
 import type { Service } from '../service.ts';
@@ -29,11 +29,7 @@ export function createActionTrailService(ctx: {
   const { input, section, logger, now } = ctx;
   const baseUrl = section.override_base_url ?? input.override_base_url;
   const client = createActionTrailClient({
-    credentials: {
-      accessKeyId: input.credentials.access_key_id,
-      accessKeySecret: input.credentials.access_key_secret,
-      ...(input.credentials.security_token ? { securityToken: input.credentials.security_token } : {}),
-    },
+    credentials: alibabaCredentials(input),
     ...(baseUrl ? { baseUrl } : { region: input.region ?? '' }),
     signatureVersion: section.signature_version,
     requestsPerSecond: section.requests_per_second,
