@@ -1,0 +1,43 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isSlsError, type SlsReply } from './replies.ts';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+}
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError('request body too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Request headers with lowercase names, repeated ones joined by `,`. */
+export function headerRecord(req: IncomingMessage): Record<string, string> {
+  return Object.fromEntries(Object.entries(req.headersDistinct).map(([name, values]) => [name, (values ?? []).join(',')]));
+}
+
+/** The bytes and headers of a reply; errors are `{errorCode, errorMessage}` JSON. */
+export function render(reply: SlsReply): { status: number; body: Buffer; headers: Record<string, string> } {
+  if (isSlsError(reply)) {
+    const body = Buffer.from(JSON.stringify({ errorCode: reply.errorCode, errorMessage: reply.errorMessage }), 'utf8');
+    return { status: reply.status, body, headers: { 'content-type': 'application/json' } };
+  }
+  if (reply.body !== undefined) return { status: 200, body: reply.body, headers: reply.headers ?? {} };
+  const body = reply.json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(reply.json), 'utf8');
+  return { status: 200, body, headers: { ...(reply.json === undefined ? {} : { 'content-type': 'application/json' }), ...reply.headers } };
+}
+
+/** Writes a rendered reply with `x-log-requestid`; returns the status sent, or 0 when the socket was gone. */
+export function send(res: ServerResponse, status: number, body: Buffer, headers: Record<string, string>, requestId: string): number {
+  if (res.destroyed || res.writableEnded || res.socket === null || res.socket.destroyed) return 0;
+  res.writeHead(status, { ...headers, 'content-length': String(body.length), 'x-log-requestid': requestId });
+  res.end(body);
+  return status;
+}
