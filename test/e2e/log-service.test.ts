@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSlsSim, type SlsSim } from '../../sim/sls/index.ts';
 import { startLineReceiver, type LineReceiver } from '../../sim/devo/index.ts';
-import { isoSeconds, runCli, writeConfig } from '../helpers/cli.ts';
+import { isoSeconds, runCli, startCli, waitFor, writeConfig } from '../helpers/cli.ts';
 
 const ENV = { ALIBABA_ACCESS_KEY_ID: 'LTAI_sls_key', ALIBABA_ACCESS_KEY_SECRET: 'sls-secret' };
 let cleanup: Array<() => Promise<unknown>> = [];
@@ -87,6 +87,27 @@ describe('actiontrail_log_service end to end (CLI → SLS simulator → TCP line
     expect(third.code).toBe(0);
     expect(receiver.lines).toHaveLength(200_000);
   }, 300_000);
+
+  it('a collector killed mid-shard loses nothing and duplicates nothing that was checkpointed', async () => {
+    const { sim, receiver } = await start(3);
+    const nowS = Math.floor(Date.now() / 1000);
+    const written = sim.writeActionTrailEvents({ count: 6_000, fromSeconds: nowS - 3600, toSeconds: nowS - 60, perGroup: 10, seed: 9 });
+    // One shard at a time and small pulls: when a pull hangs, every batch sent before it is checkpointed.
+    const { config } = writeConfig(slsConfig(sim.url, receiver.port, { count: 20, max_concurrent_shards: 1 }));
+    const run = startCli(['run', '--config', config, '--once'], { env: ENV });
+    await waitFor(() => receiver.lines.length >= 2_500, 60_000, '2,500 lines');
+    const from = sim.requests.length;
+    sim.inject({ kind: 'hold', count: 1 }, { api: 'PullLogs' });
+    await waitFor(() => sim.requests.slice(from).some((r) => r.status === 0), 10_000, 'the held pull');
+    await new Promise((r) => setTimeout(r, 200));
+    run.child.kill('SIGKILL');
+    await run.exited;
+    expect(receiver.lines.length).toBeLessThan(6_000);
+    const resumed = await runCli(['run', '--config', config, '--once'], { env: ENV });
+    expect(resumed.code, resumed.stderr.slice(-2000)).toBe(0);
+    const got = byShard(receiver);
+    for (const [shard, ids] of expected(written)) expect(got.get(shard), `shard ${shard}`).toEqual(ids);
+  });
 
   it('a log whose event is not JSON is sent raw with a warning; corrupt bodies are re-read, never skipped', async () => {
     const { sim, receiver } = await start(2);
