@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL, startActionTrailSim } from '../sim/actiontrail/index.ts';
 import { DEFAULT_LARK_SIM_APP, startLarkSim } from '../sim/lark/index.ts';
+import { startSlsSim } from '../sim/sls/index.ts';
 import { runCollector } from './collector.ts';
 import { loadConfig } from './config.ts';
 import { createRunnerLogger, type LogLevel } from './log.ts';
@@ -29,15 +30,18 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
   const lark = await startLarkSim({ dlpDuplicateRate: 0.05 });
   const trail = await startActionTrailSim();
+  // One Alibaba account: the Log Service accepts the same AccessKey as ActionTrail.
+  const sls = await startSlsSim({ shards: 2, credentials: [{ ...DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL }] });
   const nowS = Math.floor(Date.now() / 1000);
   const from = nowS - 3 * 3600;
   // Each source gets a share of the events: most are history to backfill, the rest happen between cycles.
   const sources = [
-    { share: 0.5, generate: (count: number, a: number, b: number) => lark.generateEvents({ count, fromSeconds: a, toSeconds: b }) },
+    { share: 0.4, generate: (count: number, a: number, b: number) => lark.generateEvents({ count, fromSeconds: a, toSeconds: b }) },
     { share: 0.1, generate: (count: number, a: number, b: number) => lark.generateAdminLogs({ count, fromSeconds: a, toSeconds: b }) },
     { share: 0.15, generate: (count: number, a: number, b: number) => lark.generateDlpLogs({ count, fromSeconds: a, toSeconds: b }) },
     // ActionTrail's default lag is 10 minutes: its events are all history here.
-    { share: 0.25, generate: (count: number, a: number, b: number) => trail.generateEvents({ count, fromSeconds: a, toSeconds: Math.min(b, nowS - 660) }) },
+    { share: 0.2, generate: (count: number, a: number, b: number) => trail.generateEvents({ count, fromSeconds: a, toSeconds: Math.min(b, nowS - 660) }) },
+    { share: 0.15, generate: (count: number, a: number, b: number) => sls.writeActionTrailEvents({ count, fromSeconds: a, toSeconds: b, perGroup: 5 }) },
   ];
   const counts = sources.map((source) => Math.max(1, Math.round(options.events * source.share)));
   counts[0]! += options.events - counts.reduce((a, b) => a + b, 0);
@@ -70,6 +74,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       '    region: cn-hangzhou',
       '    services:',
       `      actiontrail: {override_base_url: ${trail.url}, initial_start_time_in_utc: "${start}"}`,
+      `      actiontrail_log_service: {project: sim-project, logstore: actiontrail_sim-trail, override_base_url: ${sls.url}, initial_start_time_in_utc: "${start}"}`,
       '',
     ].join('\n'),
   );
@@ -93,6 +98,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   } finally {
     await lark.close();
     await trail.close();
+    await sls.close();
   }
   const lines = readFileSync(join(dir, 'events.log'), 'utf8').split('\n').filter(Boolean).length;
   const summary = [
@@ -100,6 +106,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     'auditpull demo finished.',
     `  simulated Lark tenant: ${lark.stats.auditRequests + lark.stats.adminRequests + lark.stats.dlpRequests} log requests, ${lark.stats.tokenRequests} token request(s), ${lark.stats.dlpDuplicatesServed} duplicate DLP row(s) served (and filtered)`,
     `  simulated ActionTrail: ${trail.stats.requests} signed LookupEvents requests`,
+    `  simulated Log Service: ${sls.stats.pulls} PullLogs calls (LZ4 + protobuf)`,
     `  events sent:  ${lines} lines in ${join(dir, 'events.log')} (and above, on the console)`,
     `  state:        ${join(dir, 'state', 'auditpull.sqlite')} (SQLite)`,
     `  config:       ${configPath}`,

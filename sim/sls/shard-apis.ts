@@ -3,7 +3,7 @@
  * and PullLogs (`type=log`, or `logs` as the Go SDK sends).
  */
 import { deflateSync } from 'node:zlib';
-import { compressSync } from 'lz4-napi';
+import { createRequire } from 'node:module';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { encodeLogGroupList } from './protobuf.ts';
 import { errors, type SlsReply } from './replies.ts';
@@ -43,6 +43,17 @@ export function getCursorTime(shard: Shard, cursor: string | null): SlsReply {
   return { status: 200, json: { cursor_time: String(cursorTime(shard, offset)) } };
 }
 
+// lz4-napi is a dev dependency: present in a checkout (tests, the demo), absent where auditpull was
+// installed from the registry. Without it the simulator answers deflate or uncompressed, as a server
+// picks among the encodings it supports.
+const lz4 = ((): { compressSync(data: Buffer): Buffer } | undefined => {
+  try {
+    return createRequire(import.meta.url)('lz4-napi') as { compressSync(data: Buffer): Buffer };
+  } catch {
+    return undefined;
+  }
+})();
+
 /**
  * The first listed encoding we support: `lz4`, `deflate` (zlib stream, as SLS SDKs inflate it),
  * else none. Unsupported ones (`zstd`, `gzip`, …) are skipped.
@@ -50,7 +61,7 @@ export function getCursorTime(shard: Shard, cursor: string | null): SlsReply {
 function encodingOf(acceptEncoding: string): 'lz4' | 'deflate' | undefined {
   for (const token of acceptEncoding.split(',')) {
     const value = token.split(';')[0]?.trim().toLowerCase();
-    if (value === 'lz4' || value === 'deflate') return value;
+    if ((value === 'lz4' && lz4) || value === 'deflate') return value;
   }
   return undefined;
 }
@@ -59,7 +70,7 @@ function compress(raw: Buffer, encoding: 'lz4' | 'deflate' | undefined): Buffer 
   if (raw.length === 0 || encoding === undefined) return raw;
   if (encoding === 'deflate') return deflateSync(raw);
   // lz4-napi prefixes the block with its 4-byte little-endian raw size; SLS sends the bare block.
-  return compressSync(raw).subarray(4);
+  return (lz4 as NonNullable<typeof lz4>).compressSync(raw).subarray(4);
 }
 
 export interface PullParams {

@@ -32,7 +32,7 @@ describe('CLI', () => {
       return `${match![1]}:${contentHash(event)}`;
     });
     expect(new Set(keys).size).toBe(120);
-    expect([...tags.keys()].sort()).toEqual(['app.lark.admin.log', 'app.lark.audit.event', 'app.lark.dlp.log', 'cloud.alibaba.actiontrail.events']);
+    expect([...tags.keys()].sort()).toEqual(['app.lark.admin.log', 'app.lark.audit.event', 'app.lark.dlp.log', 'cloud.alibaba.actiontrail.events', 'cloud.alibaba.log_service.events']);
     expect(result.stdout.split('\n').filter(Boolean)).toHaveLength(120);
     expect(result.stderr).toContain('auditpull demo finished.');
     expect(result.stderr).toContain('Statistics for this pull cycle');
