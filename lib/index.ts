@@ -63,7 +63,7 @@ export { createShardCursorCheckpoint } from './checkpoint/shard-state.ts';
 export type { ShardCursor, ShardCursorState } from './checkpoint/shard-state.ts';
 export { createSlsClient, SlsError, isSlsError, classifySlsError } from './sls/client.ts';
 export type { SlsClient, SlsClientOptions, SlsShard, PullLogsResult } from './sls/client.ts';
-export { decodePullLogsBody, flattenLogGroups } from './sls/decode.ts';
+export { decodePullLogsBody, flattenLogGroups, SLS_MAX_RAW_SIZE } from './sls/decode.ts';
 export type { SlsLog, SlsLogGroup, SlsCompressType } from './sls/decode.ts';
 export { SlsDecodeError, isSlsDecodeError } from './sls/errors.ts';
 export { signSlsV1 } from './sls/sign-v1.ts';
