@@ -21,7 +21,7 @@ export function toActionTrailSetupError(error: unknown): AuditpullError {
   if (error.kind === 'malformed') return new AuditpullError(102, `Alibaba Cloud ActionTrail answered something that is not a LookupEvents response: ${describe(error)}`, { cause: error, detail });
   if (classifyActionTrailError(error).kind !== 'fatal') return new AuditpullError(104, `ActionTrail kept failing: ${describe(error)}`, { cause: error, detail });
   if (error.code && CREDENTIAL_CODES.test(error.code)) {
-    return new AuditpullError(100, `Alibaba Cloud refused the credentials (${describe(error)}): check access_key_id and access_key_secret`, { cause: error, detail });
+    return new AuditpullError(100, `Alibaba Cloud refused the credentials (${describe(error)}): check access_key_id and access_key_secret${/Time(Stamp|Expired)/.test(error.code ?? '') ? ', and this machine\'s clock (more than 15 minutes off)' : ''}`, { cause: error, detail });
   }
   return new AuditpullError(103, `Alibaba Cloud refused LookupEvents (${describe(error)}): the RAM user needs actiontrail:LookupEvents`, { cause: error, detail });
 }

@@ -18,7 +18,7 @@ export function toSlsSetupError(error: unknown): AuditpullError {
   if (error.kind === 'malformed') return new AuditpullError(102, `Alibaba Cloud Log Service answered something unexpected: ${describe(error)}`, { cause: error, detail });
   if (classifySlsError(error).kind !== 'fatal') return new AuditpullError(104, `Log Service kept failing: ${describe(error)}`, { cause: error, detail });
   if (error.errorCode && CREDENTIAL_CODES.test(error.errorCode)) {
-    return new AuditpullError(100, `Alibaba Cloud refused the credentials (${describe(error)}): check access_key_id and access_key_secret`, { cause: error, detail });
+    return new AuditpullError(100, `Alibaba Cloud refused the credentials (${describe(error)}): check access_key_id and access_key_secret${/TimeExpired/.test(error.errorCode ?? '') ? ', and this machine\'s clock (more than 15 minutes off)' : ''}`, { cause: error, detail });
   }
   return new AuditpullError(103, `Alibaba Cloud Log Service refused the request (${describe(error)}): check project, logstore and the RAM permissions (log:ListShards, log:GetCursorOrData)`, { cause: error, detail });
 }

@@ -9,18 +9,20 @@ import { DEFAULT_LOOKBACK_SECONDS, stateKey } from './windowed.ts';
 
 export const LOG_SERVICE_TAG = 'cloud.alibaba.log_service.events';
 
-/** Run `worker` over `items`, at most `limit` at a time; the first failure is rethrown after all settle. */
-async function eachLimited<T>(items: readonly T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Run `worker` over `items`, at most `limit` at a time. A failing item does not stop the others (one bad
+ * shard must not starve the rest until their data expires); the first failure is rethrown once all settled.
+ */
+async function eachLimited<T>(items: readonly T[], limit: number, signal: AbortSignal, worker: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items];
   const errors: unknown[] = [];
   await Promise.all(
     Array.from({ length: Math.min(limit, queue.length) }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+      for (let item = queue.shift(); item !== undefined && !signal.aborted; item = queue.shift()) {
         try {
           await worker(item);
         } catch (error) {
           errors.push(error);
-          queue.length = 0;
         }
       }
     }),
@@ -31,7 +33,8 @@ async function eachLimited<T>(items: readonly T[], limit: number, worker: (item:
 /**
  * `actiontrail_log_service`: every ActionTrail event stored in a Log Store, read shard by shard with exact
  * cursors (one checkpoint per delivered batch), in order within each shard. Shards created by a split or
- * merge are read from their beginning; readonly parents are drained to their end first.
+ * merge are read from their beginning, alongside their readonly parents, which are read to their end and
+ * then left (order is kept within a shard, not across a parent and its children).
  */
 export function createActionTrailLogService(ctx: {
   readonly input: AlibabaInputConfig;
@@ -122,7 +125,7 @@ export function createActionTrailLogService(ctx: {
         let saving = Promise.resolve();
         const save = () => (saving = saving.then(() => checkpoint.save(state)));
         const readable = shards.filter((s) => !state.cursors[s.shardID]?.done);
-        await eachLimited(readable, section.max_concurrent_shards, async (shard) => {
+        await eachLimited(readable, section.max_concurrent_shards, signal, async (shard) => {
           let cursor = state.cursors[shard.shardID]?.cursor ?? '';
           for (;;) {
             signal.throwIfAborted();
@@ -143,7 +146,8 @@ export function createActionTrailLogService(ctx: {
               logger.info(`Shard ${shard.shardID} (readonly) read to its end`);
               return;
             }
-            if (page.count === 0 || page.nextCursor === cursor) return;
+            // Less than a full batch: the shard is caught up for this cycle (a busy shard never returns 0).
+            if (page.count < section.count || page.nextCursor === cursor) return;
             cursor = page.nextCursor;
           }
         });

@@ -1,5 +1,5 @@
 import type Keyv from 'keyv';
-import { createActionTrailClient, paginateLookupEvents, type ActionTrailEvent } from '../../lib/index.ts';
+import { contentHash, createActionTrailClient, paginateLookupEvents, type ActionTrailEvent } from '../../lib/index.ts';
 import { toActionTrailPullError, toActionTrailSetupError } from '../alibaba-errors.ts';
 import { alibabaCredentials, type ActionTrailServiceConfig, type AlibabaInputConfig } from '../config.ts';
 import type { RunnerLogger } from '../log.ts';
@@ -53,8 +53,12 @@ export function createActionTrailService(ctx: {
         logger.info(`Setting end_datetime to ${iso(window.latest)} (end of previous second of now − ${section.lag_seconds} s, to account for Alibaba time filtration granularity)`);
         return pages(window, section.max_results, signal);
       },
-      idOf: (event) => String(event.eventId),
-      timeOf: (event) => Math.floor(Date.parse(String(event.eventTime)) / 1000),
+      // eventId and eventTime are always present per Alibaba; if not, the event is still sent, never merged away.
+      idOf: (event) => (typeof event.eventId === 'string' && event.eventId !== '' ? event.eventId : contentHash(event)),
+      timeOf: (event) => {
+        const ms = Date.parse(String(event.eventTime));
+        return Number.isNaN(ms) ? Number.MAX_SAFE_INTEGER : Math.floor(ms / 1000);
+      },
       async probe(signal) {
         const latest = Math.floor(now() / 1000) - 1;
         const first = pages({ oldest: latest - 60, latest }, 1, signal)[Symbol.asyncIterator]();
