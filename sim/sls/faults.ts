@@ -2,19 +2,19 @@ import type { SlsSimFault, SlsSimFaultApi } from './types.ts';
 
 /** Faults waiting for requests, first-in first-out among those matching the request's API. */
 export class FaultQueue {
-  readonly #queue: Array<{ fault: SlsSimFault; api: SlsSimFaultApi | undefined; remaining: number }> = [];
+  readonly #queue: Array<{ fault: SlsSimFault; api: SlsSimFaultApi | undefined; shard: number | undefined; remaining: number }> = [];
 
-  add(fault: SlsSimFault, api: SlsSimFaultApi | undefined): void {
+  add(fault: SlsSimFault, api: SlsSimFaultApi | undefined, shard?: number): void {
     if (!Number.isSafeInteger(fault.count) || fault.count < 1) throw new RangeError(`fault count must be a positive integer, got ${fault.count}`);
     if (fault.kind === 'error' && (!Number.isSafeInteger(fault.status) || fault.status < 100 || fault.status > 599)) {
       throw new RangeError(`status must be an HTTP status, got ${fault.status}`);
     }
-    this.#queue.push({ fault: { ...fault }, api, remaining: fault.count });
+    this.#queue.push({ fault: { ...fault }, api, shard, remaining: fault.count });
   }
 
-  /** Takes one use of the first pending fault for `api` (or for any API). */
-  take(api: string): SlsSimFault | undefined {
-    const index = this.#queue.findIndex((entry) => entry.api === undefined || entry.api === api);
+  /** Takes one use of the first pending fault for `api` (or for any API) and, if it names one, `shard`. */
+  take(api: string, shard: number | undefined): SlsSimFault | undefined {
+    const index = this.#queue.findIndex((entry) => (entry.api === undefined || entry.api === api) && (entry.shard === undefined || entry.shard === shard));
     const entry = this.#queue[index];
     if (entry === undefined) return undefined;
     entry.remaining -= 1;

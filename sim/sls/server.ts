@@ -104,7 +104,8 @@ export async function startSlsSim(options: SlsSimOptions = {}): Promise<SlsSim> 
 
     const target = route(method, url.pathname, url.searchParams);
     const api = target?.api;
-    const fault: SlsSimFault | undefined = api === undefined ? undefined : faults.take(api);
+    const shardOfRequest = /\/shards\/(\d+)$/.exec(url.pathname)?.[1];
+    const fault: SlsSimFault | undefined = api === undefined ? undefined : faults.take(api, shardOfRequest === undefined ? undefined : Number(shardOfRequest));
     if (fault?.kind === 'hold') {
       entry.errorCode = 'held';
       return; // never answered; close() ends the socket
@@ -169,7 +170,7 @@ export async function startSlsSim(options: SlsSimOptions = {}): Promise<SlsSim> 
       clockOffsetMs += ms;
     },
     inject(fault, injectOptions = {}) {
-      faults.add(fault, injectOptions.api);
+      faults.add(fault, injectOptions.api, injectOptions.shard);
     },
     close() {
       closing ??= new Promise<void>((resolve) => {

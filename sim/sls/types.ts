@@ -178,7 +178,7 @@ export interface SlsSim {
   /** Moves the sim clock forward (or back, if negative) by `ms`. */
   advanceClock(ms: number): void;
   /** Queues a fault for the next `fault.count` matching requests. */
-  inject(fault: SlsSimFault, options?: { api?: SlsSimFaultApi }): void;
+  inject(fault: SlsSimFault, options?: { api?: SlsSimFaultApi; shard?: number }): void;
   /** Stops listening and closes every connection, held requests included. Idempotent. */
   close(): Promise<void>;
 }

@@ -127,6 +127,23 @@ describe('actiontrail_log_service end to end (CLI → SLS simulator → TCP line
     expect(rawLines).toHaveLength(raw);
   });
 
+  it('a shard that keeps failing does not starve the others', async () => {
+    const { sim, receiver } = await start(3);
+    const nowS = Math.floor(Date.now() / 1000);
+    const written = sim.writeActionTrailEvents({ count: 300, fromSeconds: nowS - 600, toSeconds: nowS - 60, perGroup: 10 });
+    // Shard 0 is read first and fails every attempt; with one shard at a time, 1 and 2 wait behind it.
+    sim.inject({ kind: 'error', count: 1000, status: 400, errorCode: 'InvalidCursor', errorMessage: 'cursor is invalid' }, { api: 'PullLogs', shard: 0 });
+    const { config } = writeConfig(slsConfig(sim.url, receiver.port, { max_concurrent_shards: 1 }));
+    const result = await runCli(['run', '--config', config, '--once'], { env: ENV });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\[PullError 300\] .*InvalidCursor/);
+    const got = byShard(receiver);
+    const want = expected(written);
+    expect(got.get(0)).toBeUndefined();
+    expect(got.get(1)).toEqual(want.get(1));
+    expect(got.get(2)).toEqual(want.get(2));
+  });
+
   it('wrong credentials are SetupError 100, with no secret printed', async () => {
     const { sim, receiver } = await start(1);
     const { config } = writeConfig(slsConfig(sim.url, receiver.port));
