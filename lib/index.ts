@@ -40,7 +40,8 @@ export { createChunkedSeenSet } from './dedupe/seen-set.ts';
 export type { ChunkedSeenSet } from './dedupe/seen-set.ts';
 export { contentHash } from './dedupe/content-hash.ts';
 
-export { encodeDevoLine, encodeOctetCounted, toDevoJson, createTcpSender, createTlsSender } from './devo/index.ts';
+export { encodeDevoLine, encodeOctetCounted, toDevoJson, createTcpSender, createTlsSender, createHttpSender } from './devo/index.ts';
+export type { HttpSender, HttpSenderOptions } from './devo/index.ts';
 export type { DevoLineOptions, ConnectionOptions, LineSender, TcpSenderOptions, TlsSenderOptions } from './devo/index.ts';
 
 export type { AlibabaCredentials, SignatureVersion } from './alibaba/sign.ts';

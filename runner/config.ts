@@ -102,6 +102,16 @@ const devoPlatformOutput = z.object({
     check_hostname: z.boolean().default(true),
   }),
 });
+const devoHttpOutput = z.object({
+  type: z.literal('devo_http'),
+  config: z.object({
+    endpoint: z.url({ protocol: /^https?$/ }),
+    domain: z.string().min(1),
+    token: z.string().min(1),
+    hostname: z.string().regex(/^\S+$/).optional(),
+    gzip: z.boolean().default(true),
+  }),
+});
 const consoleOutput = z.object({ type: z.literal('console'), config: z.object({ hostname: z.string().regex(/^\S+$/).optional() }).default({}) });
 const fileOutput = z.object({ type: z.literal('file'), config: z.object({ path: z.string().min(1), hostname: z.string().regex(/^\S+$/).optional() }) });
 
@@ -118,7 +128,7 @@ const schema = z.object({
       metrics: z.object({ port: z.number().int().min(0).max(65_535) }).optional(),
     })
     .default({ name: 'auditpull', persistence: { type: 'sqlite', path: 'state/auditpull.sqlite' } }),
-  outputs: z.record(z.string(), z.discriminatedUnion('type', [devoPlatformOutput, consoleOutput, fileOutput])).refine((o) => Object.keys(o).length > 0, 'at least one output is required'),
+  outputs: z.record(z.string(), z.discriminatedUnion('type', [devoPlatformOutput, devoHttpOutput, consoleOutput, fileOutput])).refine((o) => Object.keys(o).length > 0, 'at least one output is required'),
   inputs: z.record(z.string(), z.unknown()),
 });
 

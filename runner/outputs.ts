@@ -2,7 +2,7 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hostname as osHostname } from 'node:os';
-import { AuditpullError, encodeDevoLine, toDevoJson, createTcpSender, createTlsSender, type LineSender } from '../lib/index.ts';
+import { AuditpullError, createHttpSender, createTcpSender, createTlsSender, encodeDevoLine, toDevoJson, type LineSender } from '../lib/index.ts';
 import { configPath, type Config, type OutputConfig } from './config.ts';
 import type { RunnerLogger } from './log.ts';
 
@@ -15,9 +15,18 @@ export interface Outputs {
 
 interface Output {
   readonly name: string;
-  readonly hostname: string;
-  send(payload: string): Promise<void>;
+  /** Deliver events (each already JSON) of one tag; resolves once this output accepted them. */
+  deliver(tag: string, json: readonly string[], timestamp: Date): Promise<void>;
   close(): Promise<void>;
+}
+
+/** An output that writes Devo syslog lines (`<14>time host tag: json`). */
+function lineOutput(name: string, hostname: string, send: (payload: string) => Promise<void>, close: () => Promise<void>): Output {
+  return {
+    name,
+    deliver: (tag, json, timestamp) => send(json.map((j) => encodeDevoLine(tag, j, { hostname, timestamp })).join('')),
+    close,
+  };
 }
 
 async function readPem(config: Config, path: string | undefined, what: string): Promise<Buffer | undefined> {
@@ -33,10 +42,10 @@ function fileOutput(name: string, path: string, hostname: string): Output {
   let handle: Promise<FileHandle> | undefined;
   const fail = (error: unknown) =>
     new AuditpullError(403, `Output ${name}: file ${path} cannot be written: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
-  return {
+  return lineOutput(
     name,
     hostname,
-    async send(payload) {
+    async (payload) => {
       try {
         handle ??= (async () => {
           mkdirSync(dirname(path), { recursive: true });
@@ -48,24 +57,24 @@ function fileOutput(name: string, path: string, hostname: string): Output {
         throw fail(error);
       }
     },
-    async close() {
+    async () => {
       const h = handle;
       handle = undefined;
       if (h) await (await h).close().catch(() => {});
     },
-  };
+  );
 }
 
 function consoleOutput(name: string, hostname: string): Output {
-  return {
+  return lineOutput(
     name,
     hostname,
-    send: (payload) =>
+    (payload) =>
       new Promise((resolve, reject) => {
         process.stdout.write(payload, (error) => (error ? reject(new AuditpullError(402, `Output ${name}: stdout write failed: ${error.message}`)) : resolve()));
       }),
-    close: async () => {},
-  };
+    async () => {},
+  );
 }
 
 async function devoOutput(config: Config, name: string, output: Extract<OutputConfig, { type: 'devo_platform' }>, logger: RunnerLogger): Promise<Output> {
@@ -87,7 +96,13 @@ async function devoOutput(config: Config, name: string, output: Extract<OutputCo
       logger,
     });
   }
-  return { name, hostname, send: (payload) => sender.send(payload), close: () => sender.close() };
+  return lineOutput(name, hostname, (payload) => sender.send(payload), () => sender.close());
+}
+
+function devoHttpOutput(name: string, output: Extract<OutputConfig, { type: 'devo_http' }>, logger: RunnerLogger): Output {
+  const c = output.config;
+  const sender = createHttpSender({ endpoint: c.endpoint, domain: c.domain, token: c.token, hostname: c.hostname ?? osHostname(), gzip: c.gzip, logger });
+  return { name, deliver: (tag, json) => sender.send(tag, json), close: async () => {} };
 }
 
 /** Build the configured outputs. Certificate files are read here, so a bad path fails before any pull. */
@@ -96,6 +111,7 @@ export async function createOutputs(config: Config, logger: RunnerLogger): Promi
   for (const [name, output] of Object.entries(config.outputs)) {
     const log = logger.child(`output:${name}`);
     if (output.type === 'devo_platform') outputs.push(await devoOutput(config, name, output, log));
+    else if (output.type === 'devo_http') outputs.push(devoHttpOutput(name, output, log));
     else if (output.type === 'file') outputs.push(fileOutput(name, configPath(config, output.config.path), output.config.hostname ?? osHostname()));
     else outputs.push(consoleOutput(name, output.config.hostname ?? osHostname()));
   }
@@ -104,15 +120,9 @@ export async function createOutputs(config: Config, logger: RunnerLogger): Promi
     async deliver(tag, events) {
       if (events.length === 0) return;
       const timestamp = new Date();
-      // Serialise each event once; outputs differ only by the hostname in the header.
+      // Serialise each event once, whatever the number of outputs.
       const json = events.map((event) => toDevoJson(event));
-      const byHost = new Map<string, string>();
-      for (const output of outputs) {
-        if (!byHost.has(output.hostname)) {
-          byHost.set(output.hostname, json.map((j) => encodeDevoLine(tag, j, { hostname: output.hostname, timestamp })).join(''));
-        }
-      }
-      await Promise.all(outputs.map((output) => output.send(byHost.get(output.hostname) ?? '')));
+      await Promise.all(outputs.map((output) => output.deliver(tag, json, timestamp)));
     },
     async close() {
       await Promise.all(outputs.map((o) => o.close()));

@@ -3,3 +3,5 @@ export type { DevoLineOptions } from './encoder.ts';
 export { createTcpSender } from './tcp-sender.ts';
 export { createTlsSender } from './tls-sender.ts';
 export type { ConnectionOptions, LineSender, TcpSenderOptions, TlsSenderOptions } from './types.ts';
+export { createHttpSender } from './http-sender.ts';
+export type { HttpSender, HttpSenderOptions } from './http-sender.ts';

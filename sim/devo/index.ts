@@ -1,2 +1,4 @@
 export { parseDevoLine, startLineReceiver } from './receiver.ts';
 export type { DevoLine, LineReceiver, LineReceiverOptions } from './receiver.ts';
+export { startDevoHttpReceiver } from './http-receiver.ts';
+export type { DevoHttpEvent, DevoHttpReceiver } from './http-receiver.ts';
