@@ -97,10 +97,14 @@ const devoPlatformOutput = z.object({
     chain: z.string().optional(),
     cert: z.string().optional(),
     key: z.string().optional(),
+    /** PKCS#12 bundle of the client certificate and key (devo-sdk's `pkcs`), instead of cert and key. */
+    pkcs: z.object({ path: z.string().min(1), password: z.string().optional() }).optional(),
     hostname: z.string().regex(/^\S+$/).optional(),
     verify_server: z.boolean().default(true),
     check_hostname: z.boolean().default(true),
-  }),
+  })
+    .refine((c) => (c.cert === undefined) === (c.key === undefined), 'cert and key go together')
+    .refine((c) => !(c.pkcs && c.cert), 'give cert and key, or pkcs, not both'),
 });
 const devoHttpOutput = z.object({
   type: z.literal('devo_http'),

@@ -84,13 +84,20 @@ async function devoOutput(config: Config, name: string, output: Extract<OutputCo
   if (c.type === 'TCP') {
     sender = createTcpSender({ host: c.address, port: c.port, logger });
   } else {
-    const [ca, cert, key] = await Promise.all([readPem(config, c.chain, 'chain'), readPem(config, c.cert, 'cert'), readPem(config, c.key, 'key')]);
+    const [ca, cert, key, pfx] = await Promise.all([
+      readPem(config, c.chain, 'chain'),
+      readPem(config, c.cert, 'cert'),
+      readPem(config, c.key, 'key'),
+      readPem(config, c.pkcs?.path, 'pkcs'),
+    ]);
     sender = createTlsSender({
       host: c.address,
       port: c.port,
       ...(ca ? { ca } : {}),
       ...(cert ? { cert } : {}),
       ...(key ? { key } : {}),
+      ...(pfx ? { pfx } : {}),
+      ...(c.pkcs?.password === undefined ? {} : { passphrase: c.pkcs.password }),
       verifyServer: c.verify_server,
       checkHostname: c.check_hostname,
       logger,

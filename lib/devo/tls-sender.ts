@@ -24,10 +24,11 @@ function hint(error: NodeJS.ErrnoException, verifyServer: boolean): string {
 }
 
 function secureContext(options: TlsSenderOptions, endpoint: string): tls.SecureContext {
-  const { ca, cert, key, minVersion = 'TLSv1.2', maxVersion = 'TLSv1.3' } = options;
+  const { ca, cert, key, pfx, passphrase, minVersion = 'TLSv1.2', maxVersion = 'TLSv1.3' } = options;
   if ((cert === undefined) !== (key === undefined)) {
     throw new TypeError('createTlsSender: cert and key must be given together');
   }
+  if (pfx !== undefined && cert !== undefined) throw new TypeError('createTlsSender: give cert and key, or pfx, not both');
   try {
     return tls.createSecureContext({
       minVersion,
@@ -35,12 +36,14 @@ function secureContext(options: TlsSenderOptions, endpoint: string): tls.SecureC
       ...(ca === undefined ? {} : { ca }),
       ...(cert === undefined ? {} : { cert }),
       ...(key === undefined ? {} : { key }),
+      ...(pfx === undefined ? {} : { pfx }),
+      ...(passphrase === undefined ? {} : { passphrase }),
     });
   } catch (cause) {
     // The reason names what is wrong (not PEM, key does not match the certificate); never the key itself.
     const error = cause as NodeJS.ErrnoException & { reason?: unknown };
     const reason = typeof error.reason === 'string' ? error.reason : (error.code ?? 'unreadable');
-    throw new AuditpullError(401, `TLS certificate, key or chain for ${endpoint} cannot be used: ${reason}. Check that they are PEM and that the key belongs to the certificate.`, {
+    throw new AuditpullError(401, `TLS certificate, key or chain for ${endpoint} cannot be used: ${reason}. Check that they are PEM (or PKCS#12 with its password) and that the key belongs to the certificate.`, {
       cause,
       detail: { endpoint, ...(error.code === undefined ? {} : { code: error.code }) },
     });

@@ -60,6 +60,10 @@ export interface TlsSenderOptions extends ConnectionOptions {
   readonly cert?: string | Buffer;
   /** Private key of `cert`. Never logged. */
   readonly key?: string | Buffer;
+  /** Client certificate and key as PKCS#12 (DER), instead of `cert` and `key`. */
+  readonly pfx?: Buffer;
+  /** Password of `pfx`. Never logged. */
+  readonly passphrase?: string;
   /** Verify the server certificate chain. Default true; false logs a warning. */
   readonly verifyServer?: boolean;
   /** Check that the server certificate names `servername` (or `host`). Default true. */

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLarkSim, type LarkSim } from '../../sim/lark/index.ts';
 import { startLineReceiver, type LineReceiver } from '../../sim/devo/index.ts';
@@ -35,6 +37,26 @@ describe('devo_platform SSL output with mutual TLS', () => {
     expect(receiver.lines).toHaveLength(events.length);
     expect(new Set(receiver.lines.map((l) => (l.json as { unique_id: string }).unique_id)).size).toBe(events.length);
     expect(receiver.lines.every((l) => l.tag === 'app.lark.audit.event' && l.hostname === 'tls-host')).toBe(true);
+  });
+
+  it('accepts the client certificate as PKCS#12 (pkcs: {path, password})', async () => {
+    const pki = await makeTestPki();
+    const p12 = join(pki.dir, 'client.p12');
+    execFileSync('openssl', ['pkcs12', '-export', '-in', pki.clientCertPath, '-inkey', pki.clientKeyPath, '-out', p12, '-passout', 'pass:p12-pass-never-print']);
+    sim = await startLarkSim();
+    receiver = await startLineReceiver({ tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true } });
+    const nowS = Math.floor(Date.now() / 1000);
+    const events = sim.generateEvents({ count: 100, fromSeconds: nowS - 1800, toSeconds: nowS - 100 });
+    const base = larkConfig({ simUrl: sim.url, receiverPort: 1, start: isoSeconds((nowS - 3600) * 1000) });
+    const text = base.replace(
+      / {2}relay: .*\n/,
+      `  devo: {type: devo_platform, config: {address: localhost, port: ${receiver.port}, type: SSL, chain: ${pki.caCertPath}, pkcs: {path: ${p12}, password: "\${P12_PASSWORD}"}}}\n`,
+    );
+    const { config } = writeConfig(text);
+    const result = await runCli(['run', '--config', config, '--once'], { env: { ...env, P12_PASSWORD: 'p12-pass-never-print' } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(receiver.lines).toHaveLength(events.length);
+    expect(result.stdout + result.stderr).not.toContain('p12-pass-never-print');
   });
 
   it('without a client certificate: refused, OutputError 401, exit 1, nothing checkpointed', async () => {
