@@ -37,7 +37,7 @@ function asCoded(error: unknown): AuditpullError {
 
 export async function openState(config: Config): Promise<Keyv> {
   const p = config.globals.persistence;
-  return openStateStore(p.type === 'sqlite' ? { type: 'sqlite', path: configPath(config, p.path) } : { type: 'memory' });
+  return openStateStore(p.type === 'sqlite' ? { type: 'sqlite', path: configPath(config, p.path) } : p);
 }
 
 /** Compose one service per enabled (input, service) pair; the services of an input share one client. */

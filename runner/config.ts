@@ -126,6 +126,8 @@ const schema = z.object({
       persistence: z
         .discriminatedUnion('type', [
           z.object({ type: z.literal('sqlite'), path: z.string().min(1).default('state/auditpull.sqlite') }),
+          z.object({ type: z.literal('redis'), url: z.url({ protocol: /^rediss?$/ }) }),
+          z.object({ type: z.literal('postgres'), url: z.url({ protocol: /^postgres(ql)?$/ }), table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional() }),
           z.object({ type: z.literal('memory') }),
         ])
         .default({ type: 'sqlite', path: 'state/auditpull.sqlite' }),
@@ -216,10 +218,6 @@ export function parseConfig(text: string, options: { baseDir: string; env?: Node
   }
   if (raw === null || typeof raw !== 'object') throw new AuditpullError(13, 'Invalid configuration: the document must be a mapping with globals, outputs and inputs');
   const substituted = substituteEnv(raw, options.env ?? process.env, '');
-  const persistence = (substituted as { globals?: { persistence?: { type?: unknown } } }).globals?.persistence?.type;
-  if (persistence === 'redis' || persistence === 'postgres') {
-    throw new AuditpullError(13, `Invalid configuration: globals.persistence.type ${persistence} is not available in this version of auditpull; use sqlite`);
-  }
   const parsed = schema.safeParse(substituted);
   if (!parsed.success) throw schemaError(parsed.error);
   const now = options.now ?? Date.now();

@@ -1,12 +1,57 @@
 import Keyv from 'keyv';
+import KeyvPostgres from '@keyv/postgres';
+import KeyvRedis from '@keyv/redis';
 import { AuditpullError } from '../errors/auditpull-error.ts';
 import { createSqliteStore } from './sqlite-store.ts';
 
 /**
- * Where state lives. SQLite is embedded and the default; Redis and Postgres come with the operations work.
+ * Where state lives: SQLite (embedded, the default), Redis or Postgres (shared by several processes), or
+ * memory (throwaway runs and tests).
  * @public
  */
-export type StateStoreOptions = { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'memory' };
+export type StateStoreOptions =
+  | { readonly type: 'sqlite'; readonly path: string }
+  | { readonly type: 'redis'; readonly url: string }
+  | { readonly type: 'postgres'; readonly url: string; readonly table?: string | undefined }
+  | { readonly type: 'memory' };
+
+/** How long a remote store may take to answer before the operation fails (and the service stops coded). */
+const REMOTE_TIMEOUT_MS = 5000;
+
+function adapter(options: StateStoreOptions): unknown {
+  switch (options.type) {
+    case 'sqlite':
+      return createSqliteStore({ path: options.path });
+    case 'redis':
+      // No offline queue and a bounded reconnect: with Redis down a checkpoint write must fail, not wait forever.
+      return new KeyvRedis(
+        {
+          url: options.url,
+          disableOfflineQueue: true,
+          socket: { connectTimeout: REMOTE_TIMEOUT_MS, reconnectStrategy: (retries: number) => (retries > 5 ? new Error('Redis is unreachable') : Math.min(retries * 200, 2000)) },
+        },
+        // Not @keyv/redis's connectionTimeout: its timer is never cleared and holds the process open; the socket's connectTimeout bounds connecting.
+        { throwOnConnectError: true, throwOnErrors: true },
+      );
+    case 'postgres':
+      return new KeyvPostgres({ uri: options.url, table: options.table ?? 'auditpull_state', connectionTimeoutMillis: REMOTE_TIMEOUT_MS, max: 4 });
+    case 'memory':
+      return new Map();
+  }
+}
+
+/** The store's location for messages, with any password in a URL masked. */
+function where(options: StateStoreOptions): string {
+  if (options.type === 'sqlite') return ` at ${options.path}`;
+  if (options.type === 'memory') return '';
+  try {
+    const url = new URL(options.url);
+    if (url.password) url.password = '***';
+    return ` at ${url.toString()}`;
+  } catch {
+    return ` (${options.type})`;
+  }
+}
 
 /**
  * Open the state store as a Keyv that throws on store errors (a failed checkpoint must never pass silently).
@@ -14,14 +59,15 @@ export type StateStoreOptions = { readonly type: 'sqlite'; readonly path: string
  * @public
  */
 export async function openStateStore(options: StateStoreOptions, namespace = 'auditpull'): Promise<Keyv> {
+  let keyv: Keyv | undefined;
   try {
-    const store = options.type === 'sqlite' ? createSqliteStore({ path: options.path }) : new Map();
-    const keyv = new Keyv({ store, namespace, throwOnErrors: true, emitErrors: false });
-    // Touch the store so a corrupt file or bad path fails here, with its own error, not at the first checkpoint.
+    keyv = new Keyv({ store: adapter(options), namespace, throwOnErrors: true, emitErrors: false });
+    // Touch the store so a corrupt file, bad path or unreachable server fails here, not at the first checkpoint.
     await keyv.get('__open_check__');
     return keyv;
   } catch (error) {
-    const where = options.type === 'sqlite' ? ` at ${options.path}` : '';
-    throw new AuditpullError(500, `State store${where} cannot be opened: ${(error as Error).message}`, { cause: error });
+    await keyv?.disconnect().catch(() => {});
+    const message = (error as Error).message.replace(/\/\/[^@/\s]*@/g, '//***@');
+    throw new AuditpullError(500, `State store${where(options)} cannot be opened: ${message}`, { cause: error });
   }
 }

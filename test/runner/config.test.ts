@@ -62,12 +62,13 @@ describe('config', () => {
 
 describe('config strictness', () => {
   const now = Date.parse('2026-11-22T00:00:00Z');
-  it('rejects an impossible date, names unknown keys, refuses unavailable persistence', () => {
+  it('rejects an impossible date, names unknown keys, checks persistence URLs', () => {
     expect(idOf(() => parseConfig(base('audit_infos: {initial_start_time_in_utc: "2026-02-30T00:00:00Z"}'), { baseDir: '/tmp', env, now }))?.id).toBe(1);
     const typo = parseConfig(base('audit_infos: {initial_start_time_utc: "2026-01-01T00:00:00Z"}'), { baseDir: '/tmp', env, now });
     expect(typo.warnings).toEqual(['Unknown config key inputs.lark.services.audit_infos.initial_start_time_utc is ignored (check its spelling against the README)']);
-    const redis = idOf(() => parseConfig(base().replace('{type: sqlite, path: state/s.sqlite}', '{type: redis, url: "redis://x"}'), { baseDir: '/tmp', env, now }));
-    expect(redis?.text).toMatch(/\[ConfigError 13\] .*redis is not available/);
+    const redis = parseConfig(base().replace('{type: sqlite, path: state/s.sqlite}', '{type: redis, url: "redis://127.0.0.1:6379"}'), { baseDir: '/tmp', env, now });
+    expect(redis.globals.persistence).toEqual({ type: 'redis', url: 'redis://127.0.0.1:6379' });
+    expect(idOf(() => parseConfig(base().replace('{type: sqlite, path: state/s.sqlite}', '{type: redis, url: "http://x"}'), { baseDir: '/tmp', env, now }))?.id).toBe(13);
     expect(idOf(() => parseConfig(base('audit_infos: {overlap_seconds: 3600}'), { baseDir: '/tmp', env, now }))?.id).toBe(13);
   });
 });
