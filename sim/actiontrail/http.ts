@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBodyBytes } from '../common/body.ts';
 import { isSimError, type SimReply } from './replies.ts';
 
 /** The region the simulator pretends to be, as shown in `HostId`. */
@@ -6,21 +7,10 @@ export const SIM_REGION = 'cn-hangzhou';
 const HOST_ID = `actiontrail.${SIM_REGION}.aliyuncs.com`;
 const MAX_BODY_BYTES = 64 * 1024;
 
-export class BodyTooLargeError extends Error {
-  override readonly name = 'BodyTooLargeError';
-}
+export { BodyTooLargeError };
 
-/** Reads a request body as bytes (the V3 payload hash is over bytes); rejects large bodies. */
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError('request body too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
+/** Reads a request body as bytes (payload hashes are over bytes); rejects bodies over MAX_BODY_BYTES. */
+export const readBody = (req: IncomingMessage): Promise<Buffer> => readBodyBytes(req, MAX_BODY_BYTES);
 
 /** The JSON body of a reply, with the request id first as Alibaba sends it. */
 function bodyOf(reply: SimReply, requestId: string): Record<string, unknown> {

@@ -11,6 +11,7 @@ import { resolveOptions } from './options.ts';
 import { AUTH_CODES, errors, isSimError, type SimReply } from './replies.ts';
 import type { Pairs } from './signing.ts';
 import type { ActionTrailSim, ActionTrailSimOptions, ActionTrailSimRequest, ActionTrailSimStats } from './types.ts';
+import { createDelays } from '../common/delays.ts';
 
 /** Parameters of a V2 request that are not API parameters. */
 const COMMON_V2 = new Set([
@@ -51,21 +52,8 @@ export async function startActionTrailSim(options: ActionTrailSimOptions = {}): 
   const limiter = new SecondLimiter(config.throttlePerSecond);
   const stats: ActionTrailSimStats = { requests: 0, signatureFailures: 0, throttled: 0, byVersion: { v2: 0, v3: 0 } };
   const requests: ActionTrailSimRequest[] = [];
-  const pendingDelays = new Set<() => void>();
+  const { delay, releaseAll } = createDelays();
   let nextSeed = 1;
-
-  const delay = (ms: number): Promise<void> =>
-    ms <= 0
-      ? Promise.resolve()
-      : new Promise((resolve) => {
-          const done = (): void => {
-            clearTimeout(timer);
-            pendingDelays.delete(done);
-            resolve();
-          };
-          const timer = setTimeout(done, ms);
-          pendingDelays.add(done);
-        });
 
   /** Authenticates, throttles and answers one request to `/`. */
   const answer = (req: IncomingMessage, signature: ActionTrailSimRequest['signature'], params: { query: Pairs; all: Pairs }, body: Buffer): SimReply => {
@@ -166,7 +154,7 @@ export async function startActionTrailSim(options: ActionTrailSimOptions = {}): 
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
-        for (const release of [...pendingDelays]) release();
+        releaseAll();
         server.close(() => resolve());
         server.closeAllConnections();
       });

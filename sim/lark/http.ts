@@ -1,23 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBodyBytes } from '../common/body.ts';
 import type { SimReply } from './types.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-export class BodyTooLargeError extends Error {
-  override readonly name = 'BodyTooLargeError';
-}
+export { BodyTooLargeError };
 
-/** Reads a request body; rejects bodies over {@link MAX_BODY_BYTES}. */
+/** Reads a request body as text; rejects bodies over {@link MAX_BODY_BYTES}. */
 export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError('request body too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readBodyBytes(req, MAX_BODY_BYTES)).toString('utf8');
 }
 
 export function parseJson(text: string): unknown {

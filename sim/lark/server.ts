@@ -10,6 +10,7 @@ import { BodyTooLargeError, parseJson, readBody, send } from './http.ts';
 import { resolveOptions } from './options.ts';
 import { TokenAuthority } from './tokens.ts';
 import type { LarkSim, LarkSimFault, LarkSimOptions, LarkSimRequest, LarkSimStats, SimReply } from './types.ts';
+import { createDelays } from '../common/delays.ts';
 
 export { DEFAULT_LARK_SIM_APP } from './options.ts';
 
@@ -65,21 +66,8 @@ export async function startLarkSim(options: LarkSimOptions = {}): Promise<LarkSi
     pageSizes: [], adminPageSizes: [], dlpPageSizes: [], dlpDuplicatesServed: 0,
   };
   const requests: LarkSimRequest[] = [];
-  const pendingDelays = new Set<() => void>();
+  const { delay, releaseAll } = createDelays();
   const seeds = { audit: 1, admin: 1, dlp: 1 };
-
-  const delay = (ms: number): Promise<void> =>
-    ms <= 0
-      ? Promise.resolve()
-      : new Promise((resolve) => {
-          const done = (): void => {
-            clearTimeout(timer);
-            pendingDelays.delete(done);
-            resolve();
-          };
-          const timer = setTimeout(done, ms);
-          pendingDelays.add(done);
-        });
 
   const issueToken = async (req: IncomingMessage): Promise<SimReply> => {
     const check = tokens.checkCredentials(parseJson(await readBody(req)));
@@ -210,7 +198,7 @@ export async function startLarkSim(options: LarkSimOptions = {}): Promise<LarkSi
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
-        for (const release of [...pendingDelays]) release();
+        releaseAll();
         server.close(() => resolve());
         server.closeAllConnections();
       });

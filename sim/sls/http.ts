@@ -1,22 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBodyBytes } from '../common/body.ts';
 import { isSlsError, type SlsReply } from './replies.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-export class BodyTooLargeError extends Error {
-  override readonly name = 'BodyTooLargeError';
-}
+export { BodyTooLargeError };
 
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError('request body too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
+/** Reads a request body as bytes (payload hashes are over bytes); rejects bodies over MAX_BODY_BYTES. */
+export const readBody = (req: IncomingMessage): Promise<Buffer> => readBodyBytes(req, MAX_BODY_BYTES);
 
 /** Request headers with lowercase names, repeated ones joined by `,`. */
 export function headerRecord(req: IncomingMessage): Record<string, string> {

@@ -11,6 +11,7 @@ import { AUTH_CODES, errors, isSlsError, type SlsReply } from './replies.ts';
 import { handle, route, type Route } from './routes.ts';
 import { ShardStore } from './shard-store.ts';
 import type { SlsSim, SlsSimFault, SlsSimOptions, SlsSimRequest, SlsSimStats } from './types.ts';
+import { createDelays } from '../common/delays.ts';
 
 /**
  * The project a Host names: its first label, or undefined for a bare IP or `localhost`
@@ -40,21 +41,8 @@ export async function startSlsSim(options: SlsSimOptions = {}): Promise<SlsSim> 
   const limiter = new SecondLimiter(config.readQpsPerShard);
   const stats: SlsSimStats = { requests: 0, pulls: 0, signatureFailures: 0, throttled: 0, byVersion: { v1: 0, v4: 0 } };
   const requests: SlsSimRequest[] = [];
-  const pendingDelays = new Set<() => void>();
+  const { delay, releaseAll } = createDelays();
   let nextSeed = 1;
-
-  const delay = (ms: number): Promise<void> =>
-    ms <= 0
-      ? Promise.resolve()
-      : new Promise((resolve) => {
-          const done = (): void => {
-            clearTimeout(timer);
-            pendingDelays.delete(done);
-            resolve();
-          };
-          const timer = setTimeout(done, ms);
-          pendingDelays.add(done);
-        });
 
   const answer = (req: IncomingMessage, url: URL, body: Buffer, target: Route | undefined): SlsReply => {
     const method = req.method ?? '';
@@ -174,7 +162,7 @@ export async function startSlsSim(options: SlsSimOptions = {}): Promise<SlsSim> 
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
-        for (const release of [...pendingDelays]) release();
+        releaseAll();
         server.close(() => resolve());
         server.closeAllConnections();
       });
