@@ -1,4 +1,6 @@
+import type Keyv from 'keyv';
 import type { RunnerLogger } from './log.ts';
+import type { Outputs } from './outputs.ts';
 
 /** What one pull cycle of a service reports (the statistics line). */
 export interface CycleStats {
@@ -31,4 +33,14 @@ export function statisticsLine(stats: CycleStats): string {
     `Number of events received: ${stats.received}; Number of duplicated events filtered out: ${stats.duplicates}; ` +
     `Number of events generated and sent: ${stats.sent}; Average of events per second: ${perSecond.toFixed(3)}.`
   );
+}
+
+/** What the runner hands every service factory: its input and service sections and the shared parts. */
+export interface ServiceContext<Input, Section> {
+  readonly input: Input;
+  readonly section: Section;
+  readonly store: Keyv;
+  readonly outputs: Outputs;
+  readonly logger: RunnerLogger;
+  readonly now: () => number;
 }

@@ -1,9 +1,6 @@
-import type Keyv from 'keyv';
 import { createShardCursorCheckpoint, createSlsClient, flattenLogGroups, type ShardCursorState } from '../../lib/index.ts';
 import { alibabaCredentials, type AlibabaInputConfig, type LogServiceConfig } from '../config.ts';
-import type { RunnerLogger } from '../log.ts';
-import type { Outputs } from '../outputs.ts';
-import type { CycleStats, Service } from '../service.ts';
+import type { CycleStats, Service, ServiceContext } from '../service.ts';
 import { toSlsPullError, toSlsSetupError } from '../sls-errors.ts';
 import { DEFAULT_LOOKBACK_SECONDS, stateKey } from './windowed.ts';
 
@@ -36,14 +33,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, signal: AbortS
  * merge are read from their beginning, alongside their readonly parents, which are read to their end and
  * then left (order is kept within a shard, not across a parent and its children).
  */
-export function createActionTrailLogService(ctx: {
-  readonly input: AlibabaInputConfig;
-  readonly section: LogServiceConfig;
-  readonly store: Keyv;
-  readonly outputs: Outputs;
-  readonly logger: RunnerLogger;
-  readonly now: () => number;
-}): Service {
+export function createActionTrailLogService(ctx: ServiceContext<AlibabaInputConfig, LogServiceConfig>): Service {
   const { input, section, logger, now } = ctx;
   const baseUrl = section.override_base_url ?? input.override_base_url;
   const client = createSlsClient({

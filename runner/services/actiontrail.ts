@@ -1,10 +1,7 @@
-import type Keyv from 'keyv';
 import { contentHash, createActionTrailClient, paginateLookupEvents, type ActionTrailEvent } from '../../lib/index.ts';
 import { toActionTrailPullError, toActionTrailSetupError } from '../alibaba-errors.ts';
 import { alibabaCredentials, type ActionTrailServiceConfig, type AlibabaInputConfig } from '../config.ts';
-import type { RunnerLogger } from '../log.ts';
-import type { Outputs } from '../outputs.ts';
-import type { Service } from '../service.ts';
+import type { Service, ServiceContext } from '../service.ts';
 import { createWindowedService } from './windowed.ts';
 
 export const ACTIONTRAIL_TAG = 'cloud.alibaba.actiontrail.events';
@@ -18,14 +15,7 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(
  * queried oldest first (`Direction=FORWARD`) and end at the end of the second before now − lag, because
  * Alibaba filters by whole seconds.
  */
-export function createActionTrailService(ctx: {
-  readonly input: AlibabaInputConfig;
-  readonly section: ActionTrailServiceConfig;
-  readonly store: Keyv;
-  readonly outputs: Outputs;
-  readonly logger: RunnerLogger;
-  readonly now: () => number;
-}): Service {
+export function createActionTrailService(ctx: ServiceContext<AlibabaInputConfig, ActionTrailServiceConfig>): Service {
   const { input, section, logger, now } = ctx;
   const baseUrl = section.override_base_url ?? input.override_base_url;
   const client = createActionTrailClient({

@@ -1,22 +1,14 @@
-import type Keyv from 'keyv';
 import type { LarkClient, Page, TimeWindow } from '../../lib/index.ts';
 import type { LarkInputConfig, LarkServiceConfig } from '../config.ts';
 import { toLarkPullError, toLarkSetupError } from '../lark-errors.ts';
-import type { RunnerLogger } from '../log.ts';
-import type { Outputs } from '../outputs.ts';
-import type { Service } from '../service.ts';
+import type { Service, ServiceContext } from '../service.ts';
 import { createWindowedService } from './windowed.ts';
 
 export { stateKey } from './windowed.ts';
 
-export interface LarkServiceContext {
-  readonly input: LarkInputConfig;
-  readonly section: LarkServiceConfig;
+export interface LarkServiceContext extends ServiceContext<LarkInputConfig, LarkServiceConfig> {
+  /** One client per input: its services share the token and the request budget. */
   readonly client: LarkClient;
-  readonly store: Keyv;
-  readonly outputs: Outputs;
-  readonly logger: RunnerLogger;
-  readonly now: () => number;
 }
 
 /** What differs between the Lark log services: the endpoint, its tag, its dedupe key and its time field. */
