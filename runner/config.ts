@@ -131,9 +131,29 @@ const schema = z.object({
           z.object({ type: z.literal('memory') }),
         ])
         .default({ type: 'sqlite', path: 'state/auditpull.sqlite' }),
-      metrics: z.object({ port: z.number().int().min(0).max(65_535) }).optional(),
+      /** Prometheus `/metrics`, `/healthz` and `/readyz` on this port (0 picks a free one, logged). */
+      metrics: z.object({ port: z.number().int().min(0).max(65_535), host: z.string().min(1).default('0.0.0.0') }).optional(),
+      /** Collector log lines: pino, pretty on a TTY and JSON otherwise unless `format` says. `--log-level` overrides `level`. */
+      log: z
+        .object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info'), format: z.enum(['auto', 'json', 'pretty']).default('auto') })
+        .default({ level: 'info', format: 'auto' }),
+      /** Sender statistics and memory lines every this many seconds (the Devo collectors' key); 0 disables. */
+      sender_stats_period_in_sec: z.number().int().min(0).default(300),
+      /**
+       * Also send collector log lines at or above `level` to every Devo output, tagged
+       * `devo.collectors.out.{input}.{service}` (Devo's internal collector tag). Best effort: never checkpointed.
+       */
+      internal_logs: z
+        .object({ enabled: z.boolean().default(false), level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
+        .default({ enabled: false, level: 'info' }),
     })
-    .default({ name: 'auditpull', persistence: { type: 'sqlite', path: 'state/auditpull.sqlite' } }),
+    .default({
+      name: 'auditpull',
+      persistence: { type: 'sqlite', path: 'state/auditpull.sqlite' },
+      log: { level: 'info', format: 'auto' },
+      sender_stats_period_in_sec: 300,
+      internal_logs: { enabled: false, level: 'info' },
+    }),
   outputs: z.record(z.string(), z.discriminatedUnion('type', [devoPlatformOutput, devoHttpOutput, consoleOutput, fileOutput])).refine((o) => Object.keys(o).length > 0, 'at least one output is required'),
   inputs: z.record(z.string(), z.unknown()),
 });
@@ -223,7 +243,6 @@ export function parseConfig(text: string, options: { baseDir: string; env?: Node
   const now = options.now ?? Date.now();
   const warnings: string[] = [];
   unknownKeys(substituted, parsed.data, '', warnings);
-  if (parsed.data.globals.metrics) warnings.push('globals.metrics is not available in this version of auditpull; no metrics endpoint is started');
 
   const lark: LarkInputConfig[] = [];
   const alibaba: AlibabaInputConfig[] = [];
