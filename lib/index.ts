@@ -40,9 +40,9 @@ export { createChunkedSeenSet } from './dedupe/seen-set.ts';
 export type { ChunkedSeenSet } from './dedupe/seen-set.ts';
 export { contentHash } from './dedupe/content-hash.ts';
 
-export { encodeDevoLine, encodeOctetCounted, toDevoJson, createTcpSender, createTlsSender, createHttpSender } from './devo/index.ts';
+export { encodeDevoLine, encodeOctetCounted, toDevoJson, createTcpSender, createTlsSender, createHttpSender, gzipMembers } from './devo/index.ts';
 export type { HttpSender, HttpSenderOptions } from './devo/index.ts';
-export type { DevoLineOptions, ConnectionOptions, LineSender, TcpSenderOptions, TlsSenderOptions } from './devo/index.ts';
+export type { DevoLineOptions, ConnectionOptions, GzipOptions, LineSender, TcpSenderOptions, TlsSenderOptions } from './devo/index.ts';
 
 export type { AlibabaCredentials, SignatureVersion } from './alibaba/sign.ts';
 export { percentEncode, canonicalQueryString } from './alibaba/encode.ts';

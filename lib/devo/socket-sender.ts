@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net';
 import { AuditpullError } from '../errors/auditpull-error.ts';
 import { noopLogger, type Logger } from '../log.ts';
+import { gzipMembers } from './gzip.ts';
 import type { ConnectionOptions, LineSender } from './types.ts';
 
 /** How to open one connection. */
@@ -29,6 +30,8 @@ interface Connection {
   readonly socket: Socket;
   readonly openedAt: number;
   lastWriteAt: number;
+  /** The first error the socket emitted (for TLS alerts `socket.errored` stays unset). */
+  failure?: Error;
 }
 
 const DEFAULTS = {
@@ -75,12 +78,16 @@ function outputError(transport: Transport, stage: 'connect' | 'handshake' | 'wri
   return new AuditpullError(402, `Write to ${transport.endpoint} failed: ${reason}. The lines of this send may not have arrived; send them again.`, { cause, detail });
 }
 
+/** How a half-closed connection ended: the server's EOF, silence until the timeout, or an error. */
+type Ending = 'eof' | 'timeout' | 'error';
+
 /**
- * Opens one connection and waits until it can carry data, within `timeoutMs`.
+ * Opens one connection and waits until it can carry data, within `timeoutMs`. `waitAccepted` false
+ * skips the transport's acceptance wait, for callers that learn of a refusal another way.
  */
-function connect(transport: Transport, timeoutMs: number): Promise<Socket> {
+function connect(transport: Transport, timeoutMs: number, waitAccepted = true): Promise<Socket> {
   const socket = transport.open();
-  const accepted = transport.accepted?.(socket);
+  const accepted = waitAccepted ? transport.accepted?.(socket) : undefined;
   // Devo never answers on this stream, but reading keeps TLS alerts flowing and shows the server's EOF.
   socket.on('data', () => {});
   return new Promise((resolve, reject) => {
@@ -129,22 +136,24 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
     maxIdleMs: options.maxIdleMs ?? DEFAULTS.maxIdleMs,
     maxConnectionAgeMs: options.maxConnectionAgeMs ?? DEFAULTS.maxConnectionAgeMs,
   };
+  let confirmDelivery = options.confirmDelivery ?? false;
   const logger: Logger = options.logger ?? noopLogger;
   const { endpoint } = transport;
   let current: Connection | undefined;
   let closing: Promise<void> | undefined;
   /** Sends take turns up to the moment their bytes are queued, so lines keep their order. */
   let turn: Promise<void> = Promise.resolve();
-  const ending = new Set<Promise<boolean>>();
+  const ending = new Set<Promise<Ending>>();
 
-  const open = async (): Promise<Connection> => {
-    const socket = await connect(transport, settings.connectTimeoutMs);
+  const open = async (waitAccepted = true): Promise<Connection> => {
+    const socket = await connect(transport, settings.connectTimeoutMs, waitAccepted);
     const connection: Connection = { socket, openedAt: Date.now(), lastWriteAt: Date.now() };
     const forget = (): void => {
       if (current === connection) current = undefined;
     };
     // The socket must never be reused after any of these: the next send reconnects.
     socket.on('error', (error) => {
+      connection.failure ??= error;
       logger.debug('output connection failed', { endpoint, reason: reasonOf(error) });
       forget();
     });
@@ -157,20 +166,21 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
     return connection;
   };
 
-  /** Half-closes and resolves true once the server answered with EOF, false if it had to be cut. */
-  const retire = (connection: Connection, why: string): Promise<boolean> => {
+  /** Half-closes and resolves with how the server answered: EOF, nothing in time (then cut), or an error. */
+  const retire = (connection: Connection, why: string): Promise<Ending> => {
     if (current === connection) current = undefined;
     const { socket } = connection;
     logger.debug('output connection closing', { endpoint, why });
-    const done = new Promise<boolean>((resolve) => {
-      if (socket.destroyed) return resolve(!socket.errored);
+    const done = new Promise<Ending>((resolve) => {
+      const how = (): Ending => (connection.failure ?? socket.errored ?? !socket.readableEnded ? 'error' : 'eof');
+      if (socket.destroyed) return resolve(how());
       const timer = setTimeout(() => {
         socket.destroy();
-        resolve(false);
+        resolve('timeout');
       }, settings.closeTimeoutMs);
       socket.once('close', () => {
         clearTimeout(timer);
-        resolve(socket.readableEnded);
+        resolve(how());
       });
       socket.end();
     });
@@ -207,13 +217,13 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
     });
 
   /** Queues the bytes; the returned promise settles when the write callback fires. */
-  const write = (connection: Connection, payload: string): Promise<void> =>
+  const write = (connection: Connection, payload: string | Buffer): Promise<void> =>
     new Promise((resolve, reject) => {
       const { socket } = connection;
       const timer = setTimeout(() => {
         socket.destroy(Object.assign(new Error(`the write did not complete within ${settings.writeTimeoutMs} ms`), { code: 'ETIMEDOUT' }));
       }, settings.writeTimeoutMs);
-      socket.write(payload, 'utf8', (error) => {
+      socket.write(payload, (error) => {
         clearTimeout(timer);
         if (error !== undefined && error !== null) {
           if (current === connection) current = undefined;
@@ -226,28 +236,69 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
       });
     });
 
-  return {
-    async send(payload) {
-      if (closing !== undefined) throw new AuditpullError(402, `Write to ${endpoint} failed: the sender is closed.`, { detail: { endpoint } });
-      const previous = turn;
-      let release!: () => void;
-      turn = new Promise((resolve) => (release = resolve));
-      let written: Promise<void>;
-      try {
-        await previous;
-        const connection = await usable();
-        if (connection.socket.writableNeedDrain) {
-          try {
-            await drained(connection.socket);
-          } catch (error) {
-            throw outputError(transport, 'write', error);
-          }
+  /** On the current connection (reconnecting as needed); accepted once the bytes were handed to the socket. */
+  const sendWritten = async (payload: string | Buffer): Promise<void> => {
+    const previous = turn;
+    let release!: () => void;
+    turn = new Promise((resolve) => (release = resolve));
+    let written: Promise<void>;
+    try {
+      await previous;
+      const connection = await usable();
+      if (connection.socket.writableNeedDrain) {
+        try {
+          await drained(connection.socket);
+        } catch (error) {
+          throw outputError(transport, 'write', error);
         }
-        written = write(connection, payload);
-      } finally {
-        release();
       }
-      await written;
+      written = write(connection, payload);
+    } finally {
+      release();
+    }
+    await written;
+  };
+
+  /**
+   * One connection per send, ended by a half-close; accepted once the server answered with its EOF.
+   * Sends still take turns until their bytes are queued, so lines keep their order, but each waits for
+   * its own confirmation outside the turn: the next send's connection opens meanwhile.
+   */
+  const sendConfirmed = async (payload: string | Buffer): Promise<void> => {
+    const previous = turn;
+    let release!: () => void;
+    turn = new Promise((resolve) => (release = resolve));
+    let written: Promise<void>;
+    let connection: Connection;
+    try {
+      await previous;
+      // A refused client certificate shows as an error instead of the EOF, so no acceptance wait.
+      connection = await open(false);
+      written = write(connection, payload);
+    } finally {
+      release();
+    }
+    await written;
+    // The wait for the server's EOF starts once the bytes left the process, whatever their size.
+    const how = await retire(connection, 'confirm');
+    if (how === 'error') {
+      throw outputError(transport, 'write', connection.failure ?? connection.socket.errored ?? new Error('the connection broke before the server confirmed it read everything'));
+    }
+    if (how === 'timeout' && confirmDelivery) {
+      confirmDelivery = false;
+      logger.warn('output server does not answer the end of a batch with its own end; from now on a batch counts as accepted once written', {
+        endpoint,
+        closeTimeoutMs: settings.closeTimeoutMs,
+      });
+    }
+  };
+
+  return {
+    async send(text) {
+      if (closing !== undefined) throw new AuditpullError(402, `Write to ${endpoint} failed: the sender is closed.`, { detail: { endpoint } });
+      const payload = options.gzip === undefined ? text : await gzipMembers(text, options.gzip);
+      if (confirmDelivery) await sendConfirmed(payload);
+      else await sendWritten(payload);
     },
 
     close() {
@@ -255,7 +306,7 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
         await turn;
         if (current !== undefined) void retire(current, 'close');
         const results = await Promise.all(ending);
-        if (results.includes(false)) {
+        if (results.some((how) => how !== 'eof')) {
           logger.warn('output server did not confirm the end of the connection in time; the last lines may not have arrived', {
             endpoint,
             closeTimeoutMs: settings.closeTimeoutMs,

@@ -40,7 +40,33 @@ export interface ConnectionOptions {
   readonly maxIdleMs?: number;
   /** Reconnect before a send when the connection is older than this. Default 3 600 000 (1 h); 0 disables. */
   readonly maxConnectionAgeMs?: number;
+  /**
+   * Count a send accepted only once the server has read all of it. Syslog over TCP has no
+   * acknowledgement, so each send gets its own connection, ended with a half-close: the server's own
+   * EOF (devo-sdk's closing handshake) proves it read every byte before the end, whereas a write the
+   * kernel took may still be lost if the server or a balancer drops the connection. Costs one
+   * connection (and TLS handshake) per send. A server that does not answer the half-close within
+   * `closeTimeoutMs` is warned about once, and sends then count as accepted once written.
+   * Default false: accepted once written.
+   */
+  readonly confirmDelivery?: boolean;
+  /** Send gzip members instead of plain lines (as devo-sdk's zip mode does). Default: off. */
+  readonly gzip?: GzipOptions;
   readonly logger?: Logger;
+}
+
+/**
+ * devo-sdk's zip mode: lines are packed into gzip members of at most `bufferBytes` uncompressed bytes
+ * each (a longer line gets a member of its own), written back to back on the same stream. Every send
+ * ends with a flush: a line counts as accepted only once its member was written, so no line ever
+ * waits in a buffer for a timer (devo-sdk counts buffered lines as sent and flushes them later).
+ * @public
+ */
+export interface GzipOptions {
+  /** zlib level 0–9. Default 6 (devo-sdk's default). */
+  readonly level?: number;
+  /** Uncompressed bytes per member. Default 51 200 (the Devo collectors' `devo_sender_compression_buffer_in_bytes`). */
+  readonly bufferBytes?: number;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import zlib from 'node:zlib';
 
 /**
  * One syslog record as received: `<PRI>TIMESTAMP HOSTNAME TAG: MESSAGE`.
@@ -56,6 +57,11 @@ export interface LineReceiver {
   readonly rejected: number;
   /** Resolves with `lines` once at least `n` were received; rejects after `timeoutMs` (default 5000). */
   waitForLines(n: number, timeoutMs?: number): Promise<DevoLine[]>;
+  /** Connections whose stream was gzip members (devo-sdk's zip mode), inflated before framing. */
+  readonly gzipConnections: number;
+  /** Stops reading from every connection (and new ones), as a stalled Devo would: senders see backpressure. */
+  pauseReading(): void;
+  resumeReading(): void;
   /** Destroys every open connection at once, as a crashed peer or a network cut would. */
   dropConnections(): void;
   /** Stops listening and destroys the open connections. */
@@ -145,6 +151,8 @@ export async function startLineReceiver(options: LineReceiverOptions = {}): Prom
   const waiters = new Set<() => void>();
   let connections = 0;
   let rejected = 0;
+  let gzipConnections = 0;
+  let paused = false;
 
   const handle = (socket: net.Socket): void => {
     connections += 1;
@@ -154,11 +162,35 @@ export async function startLineReceiver(options: LineReceiverOptions = {}): Prom
       for (const wake of waiters) wake();
     });
     if (options.idleTimeoutMs !== undefined) socket.setTimeout(options.idleTimeoutMs, () => socket.end());
-    socket.on('data', (chunk: Buffer) => framer.push(chunk));
+    if (paused) socket.pause();
+    // A syslog record starts with '<' or a digit; 0x1f is the first byte of a gzip member.
+    let gunzip: zlib.Gunzip | undefined;
+    let first = true;
+    socket.on('data', (chunk: Buffer) => {
+      if (first) {
+        first = false;
+        if (chunk[0] === 0x1f) {
+          gzipConnections += 1;
+          gunzip = zlib.createGunzip();
+          gunzip.on('data', (plain: Buffer) => framer.push(plain));
+          gunzip.on('error', () => socket.destroy());
+        }
+      }
+      if (gunzip) gunzip.write(chunk);
+      else framer.push(chunk);
+    });
     // Half-close handshake: the client said it is done; answer with our own FIN once its data is read.
     socket.on('end', () => {
-      framer.end();
-      socket.end();
+      if (gunzip === undefined) {
+        framer.end();
+        socket.end();
+        return;
+      }
+      gunzip.once('end', () => {
+        framer.end();
+        socket.end();
+      });
+      gunzip.end();
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => sockets.delete(socket));
@@ -203,6 +235,17 @@ export async function startLineReceiver(options: LineReceiverOptions = {}): Prom
     },
     get rejected() {
       return rejected;
+    },
+    get gzipConnections() {
+      return gzipConnections;
+    },
+    pauseReading() {
+      paused = true;
+      for (const socket of sockets) socket.pause();
+    },
+    resumeReading() {
+      paused = false;
+      for (const socket of sockets) socket.resume();
     },
     waitForLines(n, timeoutMs = 5000) {
       if (lines.length >= n) return Promise.resolve(lines);

@@ -1,6 +1,7 @@
 import net from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTcpSender, createTlsSender, encodeDevoLine, encodeOctetCounted, type LineSender } from '../../lib/devo/index.ts';
+import { createTcpSender, createTlsSender, encodeDevoLine, encodeOctetCounted, gzipMembers, type LineSender } from '../../lib/devo/index.ts';
 import { isAuditpullError } from '../../lib/errors/auditpull-error.ts';
 import type { Logger, LogFields } from '../../lib/log.ts';
 import { startLineReceiver, type LineReceiver, type LineReceiverOptions } from '../../sim/devo/index.ts';
@@ -309,5 +310,107 @@ describe('TLS sender', () => {
     expect(isAuditpullError(thrown) && thrown.id).toBe(401);
     expect(String(thrown)).not.toContain('TOP-SECRET');
     expect(() => createTlsSender({ host: '127.0.0.1', port: 1, cert: pki.clientCert })).toThrow(TypeError);
+  });
+});
+
+describe('gzip mode', () => {
+  it('packs whole lines into members of at most bufferBytes that inflate back byte for byte', async () => {
+    const payload = Array.from({ length: 300 }, (_, i) => encodeDevoLine(TAG, { seq: i, text: `é 日本 🚀 "q" \\ ${'x'.repeat(i % 50)}` }, { hostname: 'h' })).join('');
+    const long = encodeDevoLine(TAG, { big: 'y'.repeat(5000) }, { hostname: 'h' });
+    const zipped = await gzipMembers(payload + long, { bufferBytes: 2000 });
+    expect(gunzipSync(zipped).toString('utf8')).toBe(payload + long);
+    // Count members: each starts with the gzip magic and ends before the next; inflate them one by one.
+    const members: string[] = [];
+    let rest = zipped;
+    while (rest.length > 0) {
+      const next = rest.indexOf(Buffer.from([0x1f, 0x8b, 0x08]), 10);
+      const member = next === -1 ? rest : rest.subarray(0, next);
+      members.push(gunzipSync(member).toString('utf8'));
+      rest = next === -1 ? Buffer.alloc(0) : rest.subarray(next);
+    }
+    expect(members.join('')).toBe(payload + long);
+    expect(members.length).toBeGreaterThan(5);
+    for (const member of members) {
+      expect(member.endsWith('\n')).toBe(true);
+      if (member !== long) expect(Buffer.byteLength(member)).toBeLessThanOrEqual(2000);
+    }
+  });
+
+  it('delivers over TLS as gzip members; the receiver inflates the same lines in order', async () => {
+    const r = await receiver(tlsServer({ requestCert: true }));
+    const sender = track(createTlsSender({ host: 'localhost', port: r.port, ca: pki.caCert, cert: pki.clientCert, key: pki.clientKey, gzip: { bufferBytes: 4096 } }));
+    const sent = lines(0, 2000);
+    await sender.send(sent);
+    await sender.send(lines(2000, 1000));
+    await sender.close();
+    await r.waitForLines(3000);
+    expect(r.lines.slice(0, 2000).map((line) => `${line.raw}\n`).join('')).toBe(sent);
+    expect(r.lines.map((line) => (line.json as { seq: number }).seq)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(r.gzipConnections).toBe(1);
+  });
+});
+
+describe('confirmed delivery', () => {
+  it('uses one connection per send and resolves only after the server answered the half-close', async () => {
+    const r = await receiver(tlsServer({ requestCert: true }));
+    const sender = track(createTlsSender({ host: 'localhost', port: r.port, ca: pki.caCert, cert: pki.clientCert, key: pki.clientKey, confirmDelivery: true }));
+    for (let batch = 0; batch < 5; batch += 1) {
+      await sender.send(lines(batch * 400, 400));
+      // Confirmed means read by the server: every line is there the moment send resolves.
+      expect(r.lines.length).toBe((batch + 1) * 400);
+    }
+    expect(r.connections).toBe(5);
+    expect(r.lines.map((line) => (line.json as { seq: number }).seq)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+  });
+
+  it('keeps order when sends overlap, each on its own connection', async () => {
+    const r = await receiver();
+    const sender = track(createTcpSender({ host: '127.0.0.1', port: r.port, confirmDelivery: true }));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => sender.send(lines(i * 100, 100))));
+    await r.waitForLines(1000);
+    expect(r.connections).toBe(10);
+    expect(new Set(r.lines.map((line) => (line.json as { seq: number }).seq)).size).toBe(1000);
+  });
+
+  it('rejects with 402 when the server resets the connection instead of answering with EOF', async () => {
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      socket.resume();
+      socket.on('end', () => socket.resetAndDestroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as net.AddressInfo;
+    const sender = track(createTcpSender({ host: '127.0.0.1', port, confirmDelivery: true }));
+    expect((await failure(sender.send(lines(0, 10)))).id).toBe(402);
+  });
+
+  it('rejects with 401 a missing client certificate (no acceptance grace period needed)', async () => {
+    const r = await receiver(tlsServer({ requestCert: true }));
+    const sender = track(createTlsSender({ host: 'localhost', port: r.port, ca: pki.caCert, confirmDelivery: true, tls13AcceptTimeoutMs: 60_000 }));
+    const started = Date.now();
+    expect((await failure(sender.send(lines(0, 10)))).id).toBe(401);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(r.lines).toHaveLength(0);
+  });
+
+  it('falls back to accepted-once-written, with one warning, when the server never answers the half-close', async () => {
+    const received: Buffer[] = [];
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => socket.on('data', (chunk: Buffer) => received.push(chunk)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const open = new Set<net.Socket>();
+    server.on('connection', (socket) => open.add(socket));
+    cleanups.push(() => new Promise((resolve) => {
+      for (const socket of open) socket.destroy();
+      server.close(() => resolve());
+    }));
+    const { port } = server.address() as net.AddressInfo;
+    const logger = recordingLogger();
+    const sender = track(createTcpSender({ host: '127.0.0.1', port, confirmDelivery: true, closeTimeoutMs: 200, logger }));
+    const batches = [lines(0, 10), lines(10, 10), lines(20, 10)];
+    for (const batch of batches) await sender.send(batch);
+    // The last two were only written, not confirmed: give the server a moment to read them.
+    for (let i = 0; i < 50 && Buffer.concat(received).length < Buffer.byteLength(batches.join('')); i += 1) await sleep(10);
+    expect(Buffer.concat(received).toString('utf8')).toBe(batches.join(''));
+    expect(logger.entries.filter((entry) => entry.level === 'warn' && entry.message.includes('half-close') === false && entry.message.includes('accepted once written'))).toHaveLength(1);
   });
 });
