@@ -137,7 +137,7 @@ export async function runCollector(options: CollectorOptions): Promise<Auditpull
   const store = await openState(config);
   let outputs: Outputs | undefined;
   try {
-    outputs = await createOutputs(config, logger);
+    outputs = await createOutputs(config, logger, { signal: options.signal, once: options.once });
     const services = buildServices(config, store, outputs, logger, now);
     if (services.length === 0) throw new AuditpullError(14, 'No enabled service: enable at least one service of one input');
     const results = await Promise.all(services.map((s) => runService(s, options)));

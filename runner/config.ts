@@ -88,6 +88,8 @@ const alibabaInput = z.object({
     .default({ actiontrail: actiontrailService.parse({}) }),
 });
 
+/** Pulling pauses once this much is waiting for the output (when Devo is slow or down). */
+const queueBound = { queue_max_size_in_mb: z.number().positive().default(64) };
 const devoPlatformOutput = z.object({
   type: z.literal('devo_platform'),
   config: z.object({
@@ -102,6 +104,21 @@ const devoPlatformOutput = z.object({
     hostname: z.string().regex(/^\S+$/).optional(),
     verify_server: z.boolean().default(true),
     check_hostname: z.boolean().default(true),
+    /**
+     * A batch counts as accepted (and is checkpointed) only once the receiver answered the end of its
+     * connection with its own: one connection per batch, nothing lost if Devo or a balancer drops a
+     * connection with lines in flight. false: accepted once written to the socket (fewer handshakes).
+     */
+    confirm_delivery: z.boolean().default(true),
+    /** devo-sdk's zip mode: gzip members over the same stream. */
+    gzip: z.boolean().default(false),
+    compression_level: z.number().int().min(0).max(9).default(6),
+    compression_buffer_in_bytes: z.number().int().min(1024).default(51_200),
+    /** Reconnect before a write when the connection is older than this (Devo SDK: 1 h). */
+    max_connection_age_seconds: z.number().min(0).default(3600),
+    /** Reconnect before a write when the connection was idle this long (Devo SDK: 30 s). */
+    inactivity_timeout_seconds: z.number().min(0).default(30),
+    ...queueBound,
   })
     .refine((c) => (c.cert === undefined) === (c.key === undefined), 'cert and key go together')
     .refine((c) => !(c.pkcs && c.cert), 'give cert and key, or pkcs, not both'),
@@ -114,6 +131,7 @@ const devoHttpOutput = z.object({
     token: z.string().min(1),
     hostname: z.string().regex(/^\S+$/).optional(),
     gzip: z.boolean().default(true),
+    ...queueBound,
   }),
 });
 const consoleOutput = z.object({ type: z.literal('console'), config: z.object({ hostname: z.string().regex(/^\S+$/).optional() }).default({}) });

@@ -2,28 +2,39 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hostname as osHostname } from 'node:os';
-import { AuditpullError, createHttpSender, createTcpSender, createTlsSender, encodeDevoLine, toDevoJson, type LineSender } from '../lib/index.ts';
+import { AuditpullError, createHttpSender, createTcpSender, createTlsSender, encodeDevoLine, type LineSender } from '../lib/index.ts';
 import { configPath, type Config, type OutputConfig } from './config.ts';
 import type { RunnerLogger } from './log.ts';
+import { composeOutputs, type DeliveryOptions, type Outputs } from './delivery.ts';
 
-/** Where events go: every output gets every event; `deliver` resolves once all accepted them. */
-export interface Outputs {
-  readonly names: readonly string[];
-  deliver(tag: string, events: readonly object[]): Promise<void>;
-  close(): Promise<void>;
-}
+export type { Outputs } from './delivery.ts';
 
-interface Output {
+export interface Output {
   readonly name: string;
+  /** Devo outputs also carry the collector's internal log lines when `globals.internal_logs` asks. */
+  readonly devo: boolean;
+  /** Bytes of events waiting for this output above which pulling pauses. */
+  readonly queueMaxBytes: number;
   /** Deliver events (each already JSON) of one tag; resolves once this output accepted them. */
   deliver(tag: string, json: readonly string[], timestamp: Date): Promise<void>;
   close(): Promise<void>;
 }
 
+const MiB = 1024 * 1024;
+/** Console and file outputs never stall for long; their bound only keeps a burst in check. */
+const LOCAL_QUEUE_BYTES = 64 * MiB;
+
 /** An output that writes Devo syslog lines (`<14>time host tag: json`). */
-function lineOutput(name: string, hostname: string, send: (payload: string) => Promise<void>, close: () => Promise<void>): Output {
+function lineOutput(
+  name: string,
+  hostname: string,
+  send: (payload: string) => Promise<void>,
+  close: () => Promise<void>,
+  extra: { devo: boolean; queueMaxBytes: number } = { devo: false, queueMaxBytes: LOCAL_QUEUE_BYTES },
+): Output {
   return {
     name,
+    ...extra,
     deliver: (tag, json, timestamp) => send(json.map((j) => encodeDevoLine(tag, j, { hostname, timestamp })).join('')),
     close,
   };
@@ -80,9 +91,16 @@ function consoleOutput(name: string, hostname: string): Output {
 async function devoOutput(config: Config, name: string, output: Extract<OutputConfig, { type: 'devo_platform' }>, logger: RunnerLogger): Promise<Output> {
   const c = output.config;
   const hostname = c.hostname ?? osHostname();
+  const connection = {
+    confirmDelivery: c.confirm_delivery,
+    maxConnectionAgeMs: c.max_connection_age_seconds * 1000,
+    maxIdleMs: c.inactivity_timeout_seconds * 1000,
+    ...(c.gzip ? { gzip: { level: c.compression_level, bufferBytes: c.compression_buffer_in_bytes } } : {}),
+    logger,
+  };
   let sender: LineSender;
   if (c.type === 'TCP') {
-    sender = createTcpSender({ host: c.address, port: c.port, logger });
+    sender = createTcpSender({ host: c.address, port: c.port, ...connection });
   } else {
     const [ca, cert, key, pfx] = await Promise.all([
       readPem(config, c.chain, 'chain'),
@@ -100,20 +118,20 @@ async function devoOutput(config: Config, name: string, output: Extract<OutputCo
       ...(c.pkcs?.password === undefined ? {} : { passphrase: c.pkcs.password }),
       verifyServer: c.verify_server,
       checkHostname: c.check_hostname,
-      logger,
+      ...connection,
     });
   }
-  return lineOutput(name, hostname, (payload) => sender.send(payload), () => sender.close());
+  return lineOutput(name, hostname, (payload) => sender.send(payload), () => sender.close(), { devo: true, queueMaxBytes: c.queue_max_size_in_mb * MiB });
 }
 
 function devoHttpOutput(name: string, output: Extract<OutputConfig, { type: 'devo_http' }>, logger: RunnerLogger): Output {
   const c = output.config;
   const sender = createHttpSender({ endpoint: c.endpoint, domain: c.domain, token: c.token, hostname: c.hostname ?? osHostname(), gzip: c.gzip, logger });
-  return { name, deliver: (tag, json) => sender.send(tag, json), close: async () => {} };
+  return { name, devo: true, queueMaxBytes: c.queue_max_size_in_mb * MiB, deliver: (tag, json) => sender.send(tag, json), close: async () => {} };
 }
 
 /** Build the configured outputs. Certificate files are read here, so a bad path fails before any pull. */
-export async function createOutputs(config: Config, logger: RunnerLogger): Promise<Outputs> {
+export async function createOutputs(config: Config, logger: RunnerLogger, options: DeliveryOptions = {}): Promise<Outputs> {
   const outputs: Output[] = [];
   for (const [name, output] of Object.entries(config.outputs)) {
     const log = logger.child(`output:${name}`);
@@ -122,17 +140,9 @@ export async function createOutputs(config: Config, logger: RunnerLogger): Promi
     else if (output.type === 'file') outputs.push(fileOutput(name, configPath(config, output.config.path), output.config.hostname ?? osHostname()));
     else outputs.push(consoleOutput(name, output.config.hostname ?? osHostname()));
   }
-  return {
-    names: outputs.map((o) => o.name),
-    async deliver(tag, events) {
-      if (events.length === 0) return;
-      const timestamp = new Date();
-      // Serialise each event once, whatever the number of outputs.
-      const json = events.map((event) => toDevoJson(event));
-      await Promise.all(outputs.map((output) => output.deliver(tag, json, timestamp)));
-    },
-    async close() {
-      await Promise.all(outputs.map((o) => o.close()));
-    },
-  };
+  return composeOutputs(outputs, logger, {
+    statsPeriodSeconds: config.globals.sender_stats_period_in_sec,
+    internalLogs: config.globals.internal_logs,
+    ...options,
+  });
 }
