@@ -83,7 +83,7 @@ type Ending = 'eof' | 'timeout' | 'error';
 
 /**
  * Opens one connection and waits until it can carry data, within `timeoutMs`. `waitAccepted` false
- * skips the transport's acceptance wait, for callers that learn of a refusal another way.
+ * skips the transport's acceptance wait, once an earlier connection proved the credentials.
  */
 function connect(transport: Transport, timeoutMs: number, waitAccepted = true): Promise<Socket> {
   const socket = transport.open();
@@ -137,6 +137,8 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
     maxConnectionAgeMs: options.maxConnectionAgeMs ?? DEFAULTS.maxConnectionAgeMs,
   };
   let confirmDelivery = options.confirmDelivery ?? false;
+  /** A connection of this sender was accepted: the credentials are good, later ones skip the wait. */
+  let proven = false;
   const logger: Logger = options.logger ?? noopLogger;
   const { endpoint } = transport;
   let current: Connection | undefined;
@@ -145,8 +147,9 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
   let turn: Promise<void> = Promise.resolve();
   const ending = new Set<Promise<Ending>>();
 
-  const open = async (waitAccepted = true): Promise<Connection> => {
-    const socket = await connect(transport, settings.connectTimeoutMs, waitAccepted);
+  const open = async (): Promise<Connection> => {
+    const socket = await connect(transport, settings.connectTimeoutMs, !proven);
+    proven = true;
     const connection: Connection = { socket, openedAt: Date.now(), lastWriteAt: Date.now() };
     const forget = (): void => {
       if (current === connection) current = undefined;
@@ -272,8 +275,7 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
     let connection: Connection;
     try {
       await previous;
-      // A refused client certificate shows as an error instead of the EOF, so no acceptance wait.
-      connection = await open(false);
+      connection = await open();
       written = write(connection, payload);
     } finally {
       release();

@@ -51,28 +51,24 @@ function secureContext(options: TlsSenderOptions, endpoint: string): tls.SecureC
 }
 
 /**
- * Resolves once the server accepted the connection. TLS 1.3 lets the client finish its handshake
- * before the server has checked the client certificate; the server's session ticket arrives only
- * after that check, so it is the earliest sign the connection will not be refused.
+ * Resolves once the server kept the connection open for `graceMs` after the handshake (or once it
+ * closed it: the caller sees that close as a refusal). TLS 1.3 lets the client finish its handshake
+ * before the server has checked the client certificate, and some servers (rsyslog with GnuTLS) finish
+ * even TLS 1.2 handshakes without one and then drop the connection, so neither the handshake nor a
+ * session ticket proves acceptance; only the connection staying open does.
  */
 function accepted(socket: tls.TLSSocket, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     const done = (): void => {
       clearTimeout(timer);
-      socket.off('session', onSession);
       socket.off('secureConnect', onSecure);
       socket.off('close', done);
       resolve();
     };
     const onSecure = (): void => {
-      if (socket.getProtocol() !== 'TLSv1.3') done();
-      else timer = setTimeout(done, graceMs);
+      timer = setTimeout(done, graceMs);
     };
-    // 'session' is emitted while OpenSSL is still reading the ticket; writing before that read has
-    // returned corrupts the record stream (bad record mac), so resume on the next turn of the loop.
-    const onSession = (): void => void setImmediate(done);
-    socket.once('session', onSession);
     socket.once('secureConnect', onSecure);
     socket.once('close', done);
   });
@@ -90,7 +86,7 @@ export function createTlsSender(options: TlsSenderOptions): LineSender {
     verifyServer = true,
     checkHostname = true,
     servername,
-    tls13AcceptTimeoutMs = 1000,
+    acceptGraceMs = 1000,
     logger = noopLogger,
   } = options;
   const endpoint = `tls://${host}:${port}`;
@@ -115,7 +111,7 @@ export function createTlsSender(options: TlsSenderOptions): LineSender {
       endpoint,
       readyEvent: 'secureConnect',
       open: () => tls.connect(connectOptions),
-      accepted: (socket) => accepted(socket as tls.TLSSocket, tls13AcceptTimeoutMs),
+      accepted: (socket) => accepted(socket as tls.TLSSocket, acceptGraceMs),
       hint: (error) => hint(error, verifyServer),
     },
     options,

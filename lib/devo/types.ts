@@ -101,10 +101,11 @@ export interface TlsSenderOptions extends ConnectionOptions {
   /** Default 'TLSv1.3'. */
   readonly maxVersion?: 'TLSv1.2' | 'TLSv1.3';
   /**
-   * With TLS 1.3 the client finishes its handshake before the server has checked the client
-   * certificate, so a refusal would only arrive after the first write had "succeeded" and its lines were
-   * lost. A new connection is therefore used only after the server's session ticket (sent once it
-   * accepted the client) or, for servers that send none, after this grace period. Default 1000.
+   * A server may refuse the client certificate only after the handshake completed (TLS 1.3 always
+   * allows this; rsyslog with GnuTLS does it with TLS 1.2 too), by closing the connection. Lines
+   * written before that are lost although the write succeeded, so the sender's first connection
+   * carries nothing until it has stayed open this long; once one has, the credentials are proven and
+   * later connections are used at once. Default 1000.
    */
-  readonly tls13AcceptTimeoutMs?: number;
+  readonly acceptGraceMs?: number;
 }

@@ -384,12 +384,10 @@ describe('confirmed delivery', () => {
     expect((await failure(sender.send(lines(0, 10)))).id).toBe(402);
   });
 
-  it('rejects with 401 a missing client certificate (no acceptance grace period needed)', async () => {
+  it('rejects with 401 a missing client certificate', async () => {
     const r = await receiver(tlsServer({ requestCert: true }));
-    const sender = track(createTlsSender({ host: 'localhost', port: r.port, ca: pki.caCert, confirmDelivery: true, tls13AcceptTimeoutMs: 60_000 }));
-    const started = Date.now();
+    const sender = track(createTlsSender({ host: 'localhost', port: r.port, ca: pki.caCert, confirmDelivery: true }));
     expect((await failure(sender.send(lines(0, 10)))).id).toBe(401);
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(r.lines).toHaveLength(0);
   });
 
