@@ -3,6 +3,7 @@ import { AuditpullError, createLarkClient, isAuditpullError, openStateStore } fr
 import { configPath, type Config } from './config.ts';
 import type { RunnerLogger } from './log.ts';
 import { createOutputs, type Outputs } from './outputs.ts';
+import { createPreprocessor, withPreprocessing, type PreprocessConfig } from './preprocess.ts';
 import { statisticsLine, type Service } from './service.ts';
 import { createActionTrailService } from './services/actiontrail.ts';
 import { createActionTrailLogService } from './services/actiontrail-log-service.ts';
@@ -40,6 +41,9 @@ export async function openState(config: Config): Promise<Keyv> {
   return openStateStore(p.type === 'sqlite' ? { type: 'sqlite', path: configPath(config, p.path) } : p);
 }
 
+/** The outputs as one service sees them: with its obfuscation and flattening, if it has any. */
+const preprocessed = (outputs: Outputs, section: PreprocessConfig): Outputs => withPreprocessing(outputs, createPreprocessor(section));
+
 /** Compose one service per enabled (input, service) pair; the services of an input share one client. */
 export function buildServices(config: Config, store: Keyv, outputs: Outputs, logger: RunnerLogger, now: () => number): Service[] {
   const services: Service[] = [];
@@ -58,18 +62,18 @@ export function buildServices(config: Config, store: Keyv, outputs: Outputs, log
     for (const [name, section] of Object.entries(input.services)) {
       if (!section || !section.enabled) continue;
       const create = LARK_SERVICES[name];
-      if (create) services.push(create({ input, section, client, store, outputs, logger: logger.child(`${input.name}#${input.id}/${name}`), now }));
+      if (create) services.push(create({ input, section, client, store, outputs: preprocessed(outputs, section), logger: logger.child(`${input.name}#${input.id}/${name}`), now }));
     }
   }
   for (const input of config.inputs.alibaba) {
     if (!input.enabled) continue;
     const trail = input.services.actiontrail;
     if (trail?.enabled) {
-      services.push(createActionTrailService({ input, section: trail, store, outputs, logger: logger.child(`${input.name}#${input.id}/actiontrail`), now }));
+      services.push(createActionTrailService({ input, section: trail, store, outputs: preprocessed(outputs, trail), logger: logger.child(`${input.name}#${input.id}/actiontrail`), now }));
     }
     const sls = input.services.actiontrail_log_service;
     if (sls?.enabled) {
-      services.push(createActionTrailLogService({ input, section: sls, store, outputs, logger: logger.child(`${input.name}#${input.id}/actiontrail_log_service`), now }));
+      services.push(createActionTrailLogService({ input, section: sls, store, outputs: preprocessed(outputs, sls), logger: logger.child(`${input.name}#${input.id}/actiontrail_log_service`), now }));
     }
   }
   return services;

@@ -8,7 +8,19 @@ import { AuditpullError, type AlibabaCredentials } from '../lib/index.ts';
 
 const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 
+/** Optional preprocessing of a service's events before output (runner/preprocess.ts). */
+const preprocessing = {
+  /** Mask (or keyed-hash) fields by dotted path, e.g. `operator_name.value`, `objects.object_owner`. */
+  obfuscate: z
+    .object({ fields: z.array(z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/)).min(1), mode: z.enum(['mask', 'hash']).default('mask'), salt: z.string().min(1).optional() })
+    .optional(),
+  /** Nested objects become dotted keys. */
+  flatten: z.boolean().default(false),
+  flatten_separator: z.string().min(1).default('.'),
+};
+
 const windowedBase = {
+  ...preprocessing,
   enabled: z.boolean().default(true),
   initial_start_time_in_utc: z.string().optional(),
   max_window_seconds: z.number().int().min(2).max(30 * 86_400).default(3600),
@@ -60,6 +72,7 @@ const actiontrailService = z.object({
 });
 
 const logService = z.object({
+  ...preprocessing,
   enabled: z.boolean().default(true),
   project: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/),
   logstore: z.string().min(1),
