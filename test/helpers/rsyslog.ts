@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './servers.ts';
 
 // A real rsyslog receiver on loopback (Debian's rsyslog + rsyslog-openssl, installed by `.ci/run`), so the
 // Devo output is tested against the syslog server Devo relays are built on rather than against our own
@@ -71,16 +71,6 @@ export function rsyslogAvailable(): boolean {
   return rsyslogd() !== undefined && driverInstalled();
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** rsyslog's config-language string literal: backslash and double quote are the only escapes needed. */
 function quote(value: string): string {
