@@ -3,7 +3,7 @@ import { AuditpullError, isAuditpullError, VERSION } from '../lib/index.ts';
 import { runCollector } from './collector.ts';
 import { checkCommand } from './check-command.ts';
 import { loadConfig, type Config } from './config.ts';
-import { createRunnerLogger, type LogLevel, type RunnerLogger } from './log.ts';
+import { createRunnerLogger, type LogLevel, type LogRecord, type RunnerLogger } from './log.ts';
 import { stateCommand } from './state-command.ts';
 
 /** Exit codes: 0 success, 1 a service failed (setup, pull, output, state), 2 bad config or usage, 130 forced stop. */
@@ -31,12 +31,17 @@ function stopSignal(logger: ReturnType<typeof createRunnerLogger>): AbortSignal 
 }
 
 /** Load the config and run `body`; a thrown error is printed coded and mapped to an exit code. */
-async function withConfig(options: { config: string; logLevel?: LogLevel }, body: (config: Config, logger: RunnerLogger) => Promise<number>): Promise<number> {
-  const logger = createRunnerLogger({ level: options.logLevel ?? 'info' });
+async function withConfig(
+  options: { config: string; logLevel?: LogLevel | undefined },
+  body: (config: Config, logger: RunnerLogger, logSink: { forward?: (record: LogRecord) => void }) => Promise<number>,
+): Promise<number> {
+  let logger = createRunnerLogger({ level: options.logLevel ?? 'info' });
   try {
     const config = loadConfig(options.config);
+    const logSink: { forward?: (record: LogRecord) => void } = {};
+    logger = createRunnerLogger({ level: options.logLevel ?? config.globals.log.level, format: config.globals.log.format, onRecord: (record) => logSink.forward?.(record) });
     for (const warning of config.warnings) logger.warn(warning);
-    return await body(config, logger);
+    return await body(config, logger, logSink);
   } catch (error) {
     const coded = isAuditpullError(error) ? error : new AuditpullError(301, `Unexpected error: ${(error as Error).message}`, { cause: error });
     logger.error(coded.toString());
@@ -44,9 +49,9 @@ async function withConfig(options: { config: string; logLevel?: LogLevel }, body
   }
 }
 
-function run(options: { config: string; once?: boolean; logLevel: LogLevel }): Promise<number> {
-  return withConfig(options, async (config, logger) =>
-    exitCodeFor(await runCollector({ config, logger, once: options.once === true, signal: stopSignal(logger) })),
+function run(options: { config: string; once?: boolean; logLevel?: LogLevel }): Promise<number> {
+  return withConfig(options, async (config, logger, logSink) =>
+    exitCodeFor(await runCollector({ config, logger, once: options.once === true, signal: stopSignal(logger), logSink })),
   );
 }
 
@@ -55,7 +60,7 @@ export function buildProgram(): Command {
     .description('Collect Lark and Alibaba Cloud audit logs into Devo, exactly once.')
     .version(VERSION)
     .showHelpAfterError();
-  const logLevel = new Option('--log-level <level>', 'collector log level').choices(['debug', 'info', 'warn', 'error']).default('info');
+  const logLevel = new Option('--log-level <level>', 'collector log level (default: globals.log.level, info)').choices(['debug', 'info', 'warn', 'error']);
 
   program
     .command('run')
@@ -63,7 +68,7 @@ export function buildProgram(): Command {
     .requiredOption('-c, --config <file>', 'YAML config file')
     .option('--once', 'run one pull cycle per enabled service, catching up to the window end, then exit')
     .addOption(logLevel)
-    .action(async (opts: { config: string; once?: boolean; logLevel: LogLevel }) => {
+    .action(async (opts: { config: string; once?: boolean; logLevel?: LogLevel }) => {
       process.exitCode = await run(opts);
     });
 
@@ -72,7 +77,7 @@ export function buildProgram(): Command {
     .description('validate the config, open the state store, and authenticate each enabled service against its source')
     .requiredOption('-c, --config <file>', 'YAML config file')
     .addOption(logLevel)
-    .action(async (opts: { config: string; logLevel: LogLevel }) => {
+    .action(async (opts: { config: string; logLevel?: LogLevel }) => {
       process.exitCode = await withConfig(opts, (config, logger) => checkCommand(config, logger));
     });
 
@@ -96,9 +101,9 @@ export function buildProgram(): Command {
     .option('--events <n>', 'events in the simulated tenant', '300')
     .option('--cycles <n>', 'pull cycles to run', '3')
     .addOption(logLevel)
-    .action(async (opts: { dir: string; events: string; cycles: string; logLevel: LogLevel }) => {
+    .action(async (opts: { dir: string; events: string; cycles: string; logLevel?: LogLevel }) => {
       const { runDemo } = await import('./demo.ts');
-      process.exitCode = await runDemo({ dir: opts.dir, events: Number(opts.events), cycles: Number(opts.cycles), logLevel: opts.logLevel });
+      process.exitCode = await runDemo({ dir: opts.dir, events: Number(opts.events), cycles: Number(opts.cycles), logLevel: opts.logLevel ?? 'info' });
     });
   return program;
 }

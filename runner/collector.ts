@@ -1,7 +1,7 @@
 import type Keyv from 'keyv';
 import { AuditpullError, createLarkClient, isAuditpullError, openStateStore } from '../lib/index.ts';
 import { configPath, type Config } from './config.ts';
-import type { RunnerLogger } from './log.ts';
+import type { LogRecord, RunnerLogger } from './log.ts';
 import { createOutputs, type Outputs } from './outputs.ts';
 import { createPreprocessor, withPreprocessing, type PreprocessConfig } from './preprocess.ts';
 import { statisticsLine, type Service } from './service.ts';
@@ -24,6 +24,8 @@ export interface CollectorOptions {
   readonly once: boolean;
   readonly signal: AbortSignal;
   readonly now?: () => number;
+  /** Receives the outputs' `forwardLog` once they exist (`globals.internal_logs`). */
+  readonly logSink?: { forward?: (record: LogRecord) => void };
 }
 
 /** Errors that a later cycle cannot fix: the service stops instead of looping on them. */
@@ -62,18 +64,18 @@ export function buildServices(config: Config, store: Keyv, outputs: Outputs, log
     for (const [name, section] of Object.entries(input.services)) {
       if (!section || !section.enabled) continue;
       const create = LARK_SERVICES[name];
-      if (create) services.push(create({ input, section, client, store, outputs: preprocessed(outputs, section), logger: logger.child(`${input.name}#${input.id}/${name}`), now }));
+      if (create) services.push(create({ input, section, client, store, outputs: preprocessed(outputs, section), logger: logger.child(`${input.name}#${input.id}/${name}`, { input: input.name, service: name }), now }));
     }
   }
   for (const input of config.inputs.alibaba) {
     if (!input.enabled) continue;
     const trail = input.services.actiontrail;
     if (trail?.enabled) {
-      services.push(createActionTrailService({ input, section: trail, store, outputs: preprocessed(outputs, trail), logger: logger.child(`${input.name}#${input.id}/actiontrail`), now }));
+      services.push(createActionTrailService({ input, section: trail, store, outputs: preprocessed(outputs, trail), logger: logger.child(`${input.name}#${input.id}/actiontrail`, { input: input.name, service: 'actiontrail' }), now }));
     }
     const sls = input.services.actiontrail_log_service;
     if (sls?.enabled) {
-      services.push(createActionTrailLogService({ input, section: sls, store, outputs: preprocessed(outputs, sls), logger: logger.child(`${input.name}#${input.id}/actiontrail_log_service`), now }));
+      services.push(createActionTrailLogService({ input, section: sls, store, outputs: preprocessed(outputs, sls), logger: logger.child(`${input.name}#${input.id}/actiontrail_log_service`, { input: input.name, service: 'actiontrail_log_service' }), now }));
     }
   }
   return services;
@@ -142,6 +144,7 @@ export async function runCollector(options: CollectorOptions): Promise<Auditpull
   let outputs: Outputs | undefined;
   try {
     outputs = await createOutputs(config, logger, { signal: options.signal, once: options.once });
+    if (options.logSink) options.logSink.forward = outputs.forwardLog;
     const services = buildServices(config, store, outputs, logger, now);
     if (services.length === 0) throw new AuditpullError(14, 'No enabled service: enable at least one service of one input');
     const results = await Promise.all(services.map((s) => runService(s, options)));

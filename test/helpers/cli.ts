@@ -8,7 +8,10 @@ const CLI = resolve(import.meta.dirname, '../../runner/cli.ts');
 export interface CliRun {
   readonly child: ChildProcess;
   stdout: string;
+  /** stderr with each JSON log record rendered as `time LEVEL scope -> msg (k=v, …)`, for readable assertions. */
   stderr: string;
+  /** stderr as the process wrote it (JSON lines when not on a TTY). */
+  rawStderr: string;
   /** Resolves with the exit code (or the signal name) when the process ends. */
   readonly exited: Promise<number | string>;
 }
@@ -24,18 +27,47 @@ export function startCli(args: readonly string[], options: { env?: Record<string
     child,
     stdout: '',
     stderr: '',
-    exited: new Promise((resolvePromise) => child.on('exit', (code, signal) => resolvePromise(code ?? signal ?? -1))),
+    rawStderr: '',
+    exited: new Promise((resolvePromise) => child.on('close', (code, signal) => resolvePromise(code ?? signal ?? -1))),
   };
   child.stdout?.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
+  let partial = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    run.rawStderr += text;
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) run.stderr += `${renderLogLine(line)}\n`;
+  });
+  child.stderr?.on('end', () => {
+    if (partial !== '') run.stderr += renderLogLine(partial);
+  });
   return run;
+}
+
+const RECORD_KEYS = new Set(['level', 'time', 'scope', 'msg', 'input', 'service']);
+
+/** A pino JSON record as the text log line it stands for; anything else unchanged. */
+export function renderLogLine(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const record = JSON.parse(line) as Record<string, unknown>;
+    if (typeof record['msg'] !== 'string') return line;
+    const fields = Object.entries(record)
+      .filter(([key]) => !RECORD_KEYS.has(key))
+      .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    return `${String(record['time'])} ${String(record['level']).toUpperCase().padEnd(5)} ${String(record['scope'])} -> ${record['msg']}${fields.length ? ` (${fields.join(', ')})` : ''}`;
+  } catch {
+    return line;
+  }
 }
 
 /** Run the CLI to completion. */
 export async function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
   const run = startCli(args, options);
   const code = await run.exited;
-  return { code, stdout: run.stdout, stderr: run.stderr };
+  await new Promise((resolve) => setImmediate(resolve));
+  return { code, stdout: run.stdout, stderr: run.stderr, rawStderr: run.rawStderr };
 }
 
 /** A fresh folder with `config.yaml` holding `yaml`; returns the folder and the config path. */
