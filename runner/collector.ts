@@ -4,7 +4,8 @@ import { configPath, type Config } from './config.ts';
 import type { LogRecord, RunnerLogger } from './log.ts';
 import { createOutputs, type Outputs } from './outputs.ts';
 import { createPreprocessor, withPreprocessing, type PreprocessConfig } from './preprocess.ts';
-import { statisticsLine, type Service } from './service.ts';
+import { createMetrics, serveMetrics, type Api, type Metrics } from './metrics.ts';
+import { statisticsLine, type HttpHooks, type Service, type ServiceContext } from './service.ts';
 import { createActionTrailService } from './services/actiontrail.ts';
 import { createActionTrailLogService } from './services/actiontrail-log-service.ts';
 import { createAdminLogService } from './services/admin-log.ts';
@@ -43,40 +44,69 @@ export async function openState(config: Config): Promise<Keyv> {
   return openStateStore(p.type === 'sqlite' ? { type: 'sqlite', path: configPath(config, p.path) } : p);
 }
 
-/** The outputs as one service sees them: with its obfuscation and flattening, if it has any. */
-const preprocessed = (outputs: Outputs, section: PreprocessConfig): Outputs => withPreprocessing(outputs, createPreprocessor(section));
+/** HTTP hooks for one input's clients: instrumented when metrics are on. */
+function httpFor(metrics: Metrics | undefined, input: string, api: Api): HttpHooks | undefined {
+  return metrics ? { fetch: metrics.instrumentFetch(input, api), onRetry: metrics.onRetry(input, api) } : undefined;
+}
+
+/**
+ * What every service of `input` gets: the outputs as it sees them (its obfuscation and flattening, and
+ * a count of what it sent), its logger (bound to input and service), and the shared parts.
+ */
+function contextFor<Input extends { name: string; id: string | number }, Section extends PreprocessConfig>(
+  shared: { store: Keyv; outputs: Outputs; logger: RunnerLogger; now: () => number; metrics: Metrics | undefined },
+  input: Input,
+  service: string,
+  section: Section,
+  http: HttpHooks | undefined,
+): ServiceContext<Input, Section> {
+  const { metrics } = shared;
+  let outputs = withPreprocessing(shared.outputs, createPreprocessor(section));
+  if (metrics) {
+    const inner = outputs;
+    outputs = { ...inner, deliver: async (tag, events) => (await inner.deliver(tag, events), metrics.eventsSent(input.name, service, events.length)) };
+  }
+  return {
+    input,
+    section,
+    store: shared.store,
+    outputs,
+    logger: shared.logger.child(`${input.name}#${input.id}/${service}`, { input: input.name, service }),
+    now: shared.now,
+    ...(http ? { http } : {}),
+  };
+}
 
 /** Compose one service per enabled (input, service) pair; the services of an input share one client. */
-export function buildServices(config: Config, store: Keyv, outputs: Outputs, logger: RunnerLogger, now: () => number): Service[] {
+export function buildServices(config: Config, store: Keyv, outputs: Outputs, logger: RunnerLogger, now: () => number, metrics?: Metrics): Service[] {
+  const shared = { store, outputs, logger, now, metrics };
   const services: Service[] = [];
   for (const input of config.inputs.lark) {
     if (!input.enabled) continue;
+    const http = httpFor(metrics, input.name, 'lark');
     const client = createLarkClient({
       appId: input.credentials.app_id,
       appSecret: input.credentials.app_secret,
       ...(input.override_base_url ? { baseUrl: input.override_base_url } : {}),
       tokenStore: store,
       requestsPerMinute: input.requests_per_minute,
-      retry: { maxRetryAfterMs: input.rate_limit_max_wait_seconds * 1000 },
+      retry: { maxRetryAfterMs: input.rate_limit_max_wait_seconds * 1000, ...(http ? { onRetry: http.onRetry } : {}) },
+      ...(http ? { fetch: http.fetch } : {}),
       now,
       logger: logger.child(`${input.name}#${input.id}`),
     });
     for (const [name, section] of Object.entries(input.services)) {
       if (!section || !section.enabled) continue;
       const create = LARK_SERVICES[name];
-      if (create) services.push(create({ input, section, client, store, outputs: preprocessed(outputs, section), logger: logger.child(`${input.name}#${input.id}/${name}`, { input: input.name, service: name }), now }));
+      if (create) services.push(create({ ...contextFor(shared, input, name, section, http), client }));
     }
   }
   for (const input of config.inputs.alibaba) {
     if (!input.enabled) continue;
     const trail = input.services.actiontrail;
-    if (trail?.enabled) {
-      services.push(createActionTrailService({ input, section: trail, store, outputs: preprocessed(outputs, trail), logger: logger.child(`${input.name}#${input.id}/actiontrail`, { input: input.name, service: 'actiontrail' }), now }));
-    }
+    if (trail?.enabled) services.push(createActionTrailService(contextFor(shared, input, 'actiontrail', trail, httpFor(metrics, input.name, 'actiontrail'))));
     const sls = input.services.actiontrail_log_service;
-    if (sls?.enabled) {
-      services.push(createActionTrailLogService({ input, section: sls, store, outputs: preprocessed(outputs, sls), logger: logger.child(`${input.name}#${input.id}/actiontrail_log_service`, { input: input.name, service: 'actiontrail_log_service' }), now }));
-    }
+    if (sls?.enabled) services.push(createActionTrailLogService(contextFor(shared, input, 'actiontrail_log_service', sls, httpFor(metrics, input.name, 'sls'))));
   }
   return services;
 }
@@ -95,10 +125,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** One service's life: setup, then pull cycles every `request_period_in_seconds` (or once). */
-async function runService(service: Service, options: CollectorOptions): Promise<AuditpullError | undefined> {
+async function runService(service: Service, options: CollectorOptions, metrics: Metrics | undefined): Promise<AuditpullError | undefined> {
   const now = options.now ?? Date.now;
   const { signal } = options;
   const { logger } = service;
+  metrics?.setReady(service.input, service.name, false);
   let setupDone = false;
   let setupDelayMs = 5_000;
   if (!options.once) logger.info(`Starting data collection every ${service.periodSeconds} seconds`);
@@ -108,16 +139,22 @@ async function runService(service: Service, options: CollectorOptions): Promise<
       if (!setupDone) {
         await service.setup(signal);
         setupDone = true;
+        metrics?.setReady(service.input, service.name, true);
       }
       logger.info('Pull Started');
       const stats = await service.pull(signal);
       logger.info(statisticsLine(stats));
+      metrics?.cycle(service.input, service.name, stats);
+      if (stats.checkpointMs !== undefined) metrics?.checkpoint(service.input, service.name, stats.checkpointMs);
       if (options.once) return undefined;
     } catch (error) {
       if (signal.aborted) return undefined;
       const coded = asCoded(error);
       logger.error(coded.toString());
-      if (options.once || isFatal(coded)) return coded;
+      if (options.once || isFatal(coded)) {
+        metrics?.setReady(service.input, service.name, false);
+        return coded;
+      }
       if (!setupDone) {
         // Setup failures that may clear (network): retry with a growing wait, never a tight loop.
         await sleep(setupDelayMs, signal);
@@ -142,15 +179,24 @@ export async function runCollector(options: CollectorOptions): Promise<Auditpull
   const now = options.now ?? Date.now;
   const store = await openState(config);
   let outputs: Outputs | undefined;
+  let metricsServer: { close(): Promise<void> } | undefined;
   try {
-    outputs = await createOutputs(config, logger, { signal: options.signal, once: options.once });
+    const metrics = config.globals.metrics ? createMetrics(now) : undefined;
+    if (metrics && config.globals.metrics) {
+      const { port, host } = config.globals.metrics;
+      metricsServer = await serveMetrics(metrics, { port, host }, logger).catch((error: unknown) => {
+        throw new AuditpullError(16, `Cannot serve metrics on ${host}:${port}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+      });
+    }
+    outputs = await createOutputs(config, logger, { signal: options.signal, once: options.once, ...(metrics ? { hooks: metrics.outputHooks } : {}) });
     if (options.logSink) options.logSink.forward = outputs.forwardLog;
-    const services = buildServices(config, store, outputs, logger, now);
+    const services = buildServices(config, store, outputs, logger, now, metrics);
     if (services.length === 0) throw new AuditpullError(14, 'No enabled service: enable at least one service of one input');
-    const results = await Promise.all(services.map((s) => runService(s, options)));
+    const results = await Promise.all(services.map((s) => runService(s, options, metrics)));
     return results.filter((r): r is AuditpullError => r !== undefined);
   } finally {
     await outputs?.close().catch((error: unknown) => logger.warn(`Closing outputs failed: ${String(error)}`));
+    await metricsServer?.close();
     await store.disconnect().catch(() => {});
   }
 }

@@ -10,6 +10,8 @@ export interface CycleStats {
   readonly duplicates: number;
   readonly sent: number;
   readonly elapsedMs: number;
+  /** The time the checkpoint has reached after the cycle (epoch ms), for the lag metric. */
+  readonly checkpointMs?: number;
 }
 
 /** A runner service: one (input, service) pair composed of lib parts. */
@@ -43,4 +45,12 @@ export interface ServiceContext<Input, Section> {
   readonly outputs: Outputs;
   readonly logger: RunnerLogger;
   readonly now: () => number;
+  /** HTTP for the service's own clients (instrumented when metrics are on). */
+  readonly http?: HttpHooks;
+}
+
+/** What the runner injects into lib clients: a `fetch` and a retry hook, both counting for metrics. */
+export interface HttpHooks {
+  readonly fetch: typeof globalThis.fetch;
+  readonly onRetry: (info: { readonly attempt: number; readonly rateLimited: boolean }) => void;
 }

@@ -33,10 +33,12 @@ export interface RetryOptions {
   readonly maxRetryTimeMs?: number;
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
+  /** Called before each retry (for metrics); `rateLimited` when the server asked to slow down. Must not throw. */
+  readonly onRetry?: (info: { readonly attempt: number; readonly rateLimited: boolean }) => void;
 }
 
 /** Resolved retry options. @internal */
-type RetryState = Required<Omit<RetryOptions, 'signal'>> & { signal: AbortSignal | undefined };
+type RetryState = Required<Omit<RetryOptions, 'signal' | 'onRetry'>> & { signal: AbortSignal | undefined };
 
 function resolve(options: RetryOptions): RetryState {
   return {
@@ -103,6 +105,7 @@ export async function withRetry<T>(
     shouldRetry: async ({ error, attemptNumber }) => {
       const decision = classify(error);
       if (decision.kind === 'fatal') return false;
+      options.onRetry?.({ attempt: attemptNumber, rateLimited: decision.kind === 'rate-limited' });
       if (decision.kind === 'rate-limited') {
         const left = state.maxRetryTimeMs - (performance.now() - startedAt);
         const wait = Math.min(rateLimitDelayMs(decision.retryAfterMs, options), Math.max(0, left));

@@ -44,6 +44,7 @@ export function createActionTrailLogService(ctx: ServiceContext<AlibabaInputConf
     signatureVersion: section.signature_version,
     now,
     logger,
+    ...(ctx.http ? { fetch: ctx.http.fetch, retry: { onRetry: ctx.http.onRetry } } : {}),
   });
   const checkpoint = createShardCursorCheckpoint(ctx.store, stateKey(input.name, input.id, 'actiontrail_log_service'));
   const origin = (shard: number) => `${section.project}/${section.logstore}/${shard}`;
@@ -142,7 +143,8 @@ export function createActionTrailLogService(ctx: ServiceContext<AlibabaInputConf
           }
         });
         await saving;
-        return { pullingId, requests: stats.requests, received: stats.received, duplicates: 0, sent: stats.sent, elapsedMs: now() - started };
+        // Every shard was read up to where it was at the cycle's start: that is how far the checkpoint reaches.
+        return { pullingId, requests: stats.requests, received: stats.received, duplicates: 0, sent: stats.sent, elapsedMs: now() - started, checkpointMs: started };
       } catch (error) {
         if (signal.aborted) throw error;
         throw toSlsPullError(error);

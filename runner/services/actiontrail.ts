@@ -25,6 +25,7 @@ export function createActionTrailService(ctx: ServiceContext<AlibabaInputConfig,
     requestsPerSecond: section.requests_per_second,
     now,
     logger,
+    ...(ctx.http ? { fetch: ctx.http.fetch, retry: { onRetry: ctx.http.onRetry } } : {}),
   });
   const pages = (window: { oldest: number; latest: number }, maxResults: number, signal: AbortSignal) =>
     // LookupEvents takes whole seconds; the window's last second is included: it ends at latest.999.

@@ -94,7 +94,15 @@ export function createWindowedService<T extends object>(
           signal,
           logger,
         });
-        return { pullingId, requests: stats.requests, received: stats.received, duplicates: stats.duplicates, sent: stats.sent, elapsedMs: now() - started };
+        return {
+          pullingId,
+          requests: stats.requests,
+          received: stats.received,
+          duplicates: stats.duplicates,
+          sent: stats.sent,
+          elapsedMs: now() - started,
+          checkpointMs: Date.parse(stats.state.last_run_datetime),
+        };
       } catch (error) {
         if (signal.aborted) throw error;
         throw source.toPullError(error);
