@@ -61,6 +61,30 @@ export interface PullStats {
   state: WindowedState;
 }
 
+/**
+ * Iterates `pages` one page ahead: the next page is requested while the current one is delivered and
+ * checkpointed, so the vendor's latency and the output's acknowledgement overlap instead of adding up.
+ * Checkpoints still follow delivery page by page; a page fetched ahead and never delivered is simply
+ * fetched again after a restart. At most one extra page is held.
+ */
+async function* readAhead<P>(pages: AsyncIterable<P>): AsyncGenerator<P, void, undefined> {
+  const iterator = pages[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) return;
+      next = iterator.next();
+      // A failure of the page fetched ahead surfaces when it is awaited; until then it must not be unhandled.
+      next.catch(() => undefined);
+      yield result.value;
+    }
+  } finally {
+    // Stopped early (a delivery failed, or the caller broke off): let the source close once its request ends.
+    void next.then(() => iterator.return?.(), () => undefined);
+  }
+}
+
 /** Margin kept inside the retention limit, so a clamped window is still accepted a few minutes later. */
 const RETENTION_MARGIN_SECONDS = 600;
 
@@ -124,7 +148,7 @@ export async function pullWindows<T>(options: PullWindowsOptions<T>): Promise<Pu
     const carry = new Set(window.carry_ids);
     logger.info(`Retrieving ${options.what ?? 'events'} since ${toIso(window.oldest)} to ${toIso(window.latest)}`);
 
-    for await (const page of options.fetchPages({ oldest: window.oldest, latest: window.latest })) {
+    for await (const page of readAhead(options.fetchPages({ oldest: window.oldest, latest: window.latest }))) {
       stats.requests += 1;
       stats.received += page.items.length;
       const fresh: T[] = [];
