@@ -46,6 +46,7 @@ export interface Measured {
   readonly cpuSeconds: number;
   readonly maxRssMb: number;
   readonly stderr: string;
+  readonly stdout: string;
 }
 
 /** Runs `node --import rusage-hook <args>` and reports wall time, CPU (user+system) and peak RSS. */
@@ -57,9 +58,11 @@ export async function runMeasured(args: readonly string[], env: Record<string, s
   const profile = process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_CPU_PROF']] : [];
   const child = spawn(process.execPath, ['--no-warnings', ...profile, '--import', HOOK, ...args], {
     env: { ...process.env, ...env, BENCH_RUSAGE_FILE: usageFile },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolvePromise) => child.on('close', (c) => resolvePromise(c)));
   const wallMs = performance.now() - started;
@@ -70,7 +73,7 @@ export async function runMeasured(args: readonly string[], env: Record<string, s
     // the process died before its exit hook
   }
   rmSync(dir, { recursive: true, force: true });
-  return { code, wallMs, cpuSeconds: (usage.userUs + usage.systemUs) / 1e6, maxRssMb: usage.maxRssKb / 1024, stderr };
+  return { code, wallMs, cpuSeconds: (usage.userUs + usage.systemUs) / 1e6, maxRssMb: usage.maxRssKb / 1024, stderr, stdout };
 }
 
 export const CLI = join(ROOT, 'runner/cli.ts');

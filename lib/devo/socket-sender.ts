@@ -40,6 +40,7 @@ const DEFAULTS = {
   closeTimeoutMs: 5_000,
   maxIdleMs: 30_000,
   maxConnectionAgeMs: 3_600_000,
+  confirmTimeoutMs: 30_000,
 } as const;
 
 /** Errors raised by OpenSSL or Node's TLS layer; the rest are plain network errors. */
@@ -135,8 +136,9 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
     closeTimeoutMs: options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs,
     maxIdleMs: options.maxIdleMs ?? DEFAULTS.maxIdleMs,
     maxConnectionAgeMs: options.maxConnectionAgeMs ?? DEFAULTS.maxConnectionAgeMs,
+    confirmTimeoutMs: options.confirmTimeoutMs ?? DEFAULTS.confirmTimeoutMs,
   };
-  let confirmDelivery = options.confirmDelivery ?? false;
+  const confirmDelivery = options.confirmDelivery ?? false;
   /** A connection of this sender was accepted: the credentials are good, later ones skip the wait. */
   let proven = false;
   const logger: Logger = options.logger ?? noopLogger;
@@ -170,7 +172,7 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
   };
 
   /** Half-closes and resolves with how the server answered: EOF, nothing in time (then cut), or an error. */
-  const retire = (connection: Connection, why: string): Promise<Ending> => {
+  const retire = (connection: Connection, why: string, timeoutMs = settings.closeTimeoutMs): Promise<Ending> => {
     if (current === connection) current = undefined;
     const { socket } = connection;
     logger.debug('output connection closing', { endpoint, why });
@@ -180,7 +182,7 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
       const timer = setTimeout(() => {
         socket.destroy();
         resolve('timeout');
-      }, settings.closeTimeoutMs);
+      }, timeoutMs);
       socket.once('close', () => {
         clearTimeout(timer);
         resolve(how());
@@ -282,16 +284,17 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
     }
     await written;
     // The wait for the server's EOF starts once the bytes left the process, whatever their size.
-    const how = await retire(connection, 'confirm');
+    const how = await retire(connection, 'confirm', settings.confirmTimeoutMs);
     if (how === 'error') {
       throw outputError(transport, 'write', connection.failure ?? connection.socket.errored ?? new Error('the connection broke before the server confirmed it read everything'));
     }
-    if (how === 'timeout' && confirmDelivery) {
-      confirmDelivery = false;
-      logger.warn('output server does not answer the end of a batch with its own end; from now on a batch counts as accepted once written', {
-        endpoint,
-        closeTimeoutMs: settings.closeTimeoutMs,
-      });
+    if (how === 'timeout') {
+      // Silence is not acceptance: a stalled receiver has not read what sits in the socket buffers.
+      throw new AuditpullError(
+        402,
+        `The receiver at ${endpoint} did not confirm the batch (no end of connection within ${settings.confirmTimeoutMs} ms): it is stalled, or does not answer a half-close. The batch is sent again; for a receiver that never answers, set confirm_delivery: false.`,
+        { detail: { endpoint } },
+      );
     }
   };
 

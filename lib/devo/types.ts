@@ -45,11 +45,13 @@ export interface ConnectionOptions {
    * acknowledgement, so each send gets its own connection, ended with a half-close: the server's own
    * EOF (devo-sdk's closing handshake) proves it read every byte before the end, whereas a write the
    * kernel took may still be lost if the server or a balancer drops the connection. Costs one
-   * connection (and TLS handshake) per send. A server that does not answer the half-close within
-   * `closeTimeoutMs` is warned about once, and sends then count as accepted once written.
-   * Default false: accepted once written.
+   * connection per send (TLS sessions are resumed). A server that does not answer within
+   * `confirmTimeoutMs` (stalled, or one that never answers a half-close) fails the send with 402, so
+   * it is sent again: silence never counts as acceptance. Default false: accepted once written.
    */
   readonly confirmDelivery?: boolean;
+  /** How long a confirmed send waits for the server's EOF. Default 30 000. */
+  readonly confirmTimeoutMs?: number;
   /** Send gzip members instead of plain lines (as devo-sdk's zip mode does). Default: off. */
   readonly gzip?: GzipOptions;
   readonly logger?: Logger;

@@ -391,7 +391,7 @@ describe('confirmed delivery', () => {
     expect(r.lines).toHaveLength(0);
   });
 
-  it('falls back to accepted-once-written, with one warning, when the server never answers the half-close', async () => {
+  it('rejects with 402, never counting silence as acceptance, when the server reads but never answers the half-close (or stalls)', async () => {
     const received: Buffer[] = [];
     const server = net.createServer({ allowHalfOpen: true }, (socket) => socket.on('data', (chunk: Buffer) => received.push(chunk)));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -402,13 +402,14 @@ describe('confirmed delivery', () => {
       server.close(() => resolve());
     }));
     const { port } = server.address() as net.AddressInfo;
-    const logger = recordingLogger();
-    const sender = track(createTcpSender({ host: '127.0.0.1', port, confirmDelivery: true, closeTimeoutMs: 200, logger }));
-    const batches = [lines(0, 10), lines(10, 10), lines(20, 10)];
-    for (const batch of batches) await sender.send(batch);
-    // The last two were only written, not confirmed: give the server a moment to read them.
-    for (let i = 0; i < 50 && Buffer.concat(received).length < Buffer.byteLength(batches.join('')); i += 1) await sleep(10);
-    expect(Buffer.concat(received).toString('utf8')).toBe(batches.join(''));
-    expect(logger.entries.filter((entry) => entry.level === 'warn' && entry.message.includes('half-close') === false && entry.message.includes('accepted once written'))).toHaveLength(1);
+    const sender = track(createTcpSender({ host: '127.0.0.1', port, confirmDelivery: true, confirmTimeoutMs: 200 }));
+    const error = await failure(sender.send(lines(0, 10)));
+    expect(error.id).toBe(402);
+    expect(error.message).toMatch(/did not confirm.*confirm_delivery: false/);
+    // A stalled receiver (it reads nothing) is the same case.
+    const stalled = await receiver();
+    stalled.pauseReading();
+    const other = track(createTcpSender({ host: '127.0.0.1', port: stalled.port, confirmDelivery: true, confirmTimeoutMs: 200 }));
+    expect((await failure(other.send(lines(0, 10)))).id).toBe(402);
   });
 });
