@@ -1,3 +1,4 @@
+import { redactVendorMessage } from '../http/redact.ts';
 import type { RetryDecision } from '../http/retry.ts';
 
 /**
@@ -23,8 +24,8 @@ export class ActionTrailError extends Error {
   constructor(init: { kind: ActionTrailErrorKind; status?: number | undefined; code?: string | undefined; message?: string | undefined; requestId?: string | undefined; retryAfterMs?: number | undefined; cause?: unknown }) {
     const where = init.status === undefined ? '' : ` HTTP ${init.status}`;
     const what = init.code === undefined ? '' : ` ${init.code}`;
-    // Alibaba echoes its string to sign in SignatureDoesNotMatch messages: useful, and free of secrets.
-    super(`ActionTrail LookupEvents failed (${init.kind}${where}${what})${init.message ? `: ${init.message}` : ''}`, init.cause === undefined ? undefined : { cause: init.cause });
+    // Alibaba echoes its string to sign in SignatureDoesNotMatch messages, STS token included: cut it.
+    super(`ActionTrail LookupEvents failed (${init.kind}${where}${what})${init.message ? `: ${redactVendorMessage(init.message)}` : ''}`, init.cause === undefined ? undefined : { cause: init.cause });
     this.kind = init.kind;
     this.status = init.status;
     this.code = init.code;

@@ -1,6 +1,7 @@
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { Logger } from '../log.ts';
 import { noopLogger } from '../log.ts';
+import { redactVendorMessage } from '../http/redact.ts';
 import { withRetry, type RetryDecision, type RetryOptions } from '../http/retry.ts';
 import { VERSION } from '../version.ts';
 import type { AlibabaCredentials } from '../alibaba/sign.ts';
@@ -66,7 +67,7 @@ export class SlsError extends Error {
   readonly requestId: string | undefined;
   constructor(init: { kind: 'api' | 'network' | 'malformed'; operation: string; status?: number | undefined; errorCode?: string | undefined; message?: string | undefined; requestId?: string | undefined; cause?: unknown }) {
     const where = init.status === undefined ? '' : ` HTTP ${init.status}`;
-    super(`SLS ${init.operation} failed (${init.kind}${where}${init.errorCode ? ` ${init.errorCode}` : ''})${init.message ? `: ${init.message}` : ''}`, init.cause === undefined ? undefined : { cause: init.cause });
+    super(`SLS ${init.operation} failed (${init.kind}${where}${init.errorCode ? ` ${init.errorCode}` : ''})${init.message ? `: ${redactVendorMessage(init.message)}` : ''}`, init.cause === undefined ? undefined : { cause: init.cause });
     this.kind = init.kind;
     this.status = init.status;
     this.errorCode = init.errorCode;
