@@ -22,6 +22,11 @@ export interface Transport {
    * `readyEvent`). Failures arrive as socket errors, so this only ever resolves.
    */
   accepted?(socket: Socket): Promise<void>;
+  /**
+   * Called when opening failed during the handshake: true if the transport changed how it connects
+   * (a resumed TLS session refused) and one more attempt should be made at once.
+   */
+  resumptionFailed?(): boolean;
   /** Hint appended to a 401 message for this error. */
   hint?(error: NodeJS.ErrnoException): string;
 }
@@ -150,7 +155,13 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
   const ending = new Set<Promise<Ending>>();
 
   const open = async (): Promise<Connection> => {
-    const socket = await connect(transport, settings.connectTimeoutMs, !proven);
+    let socket: Socket;
+    try {
+      socket = await connect(transport, settings.connectTimeoutMs, !proven);
+    } catch (error) {
+      if (!(error instanceof AuditpullError && error.id === 401 && transport.resumptionFailed?.())) throw error;
+      socket = await connect(transport, settings.connectTimeoutMs, !proven);
+    }
     proven = true;
     const connection: Connection = { socket, openedAt: Date.now(), lastWriteAt: Date.now() };
     const forget = (): void => {

@@ -107,6 +107,8 @@ export function createTlsSender(options: TlsSenderOptions): LineSender {
     ...(checkHostname ? {} : { checkServerIdentity: () => undefined }),
   };
   let session: Buffer | undefined;
+  let resume = true;
+  let resumed = false;
   return createSocketSender(
     {
       endpoint,
@@ -114,9 +116,19 @@ export function createTlsSender(options: TlsSenderOptions): LineSender {
       open: () => {
         // Resuming the last TLS session skips the certificate exchange and its public-key work: with
         // confirmed delivery every batch has a connection of its own, so this halves the cost of each.
-        const socket = tls.connect(session === undefined ? connectOptions : { ...connectOptions, session });
-        socket.on('session', (ticket: Buffer) => (session = ticket));
+        resumed = resume && session !== undefined;
+        const socket = tls.connect(resumed ? { ...connectOptions, session } : connectOptions);
+        if (resume) socket.on('session', (ticket: Buffer) => (session = ticket));
         return socket;
+      },
+      resumptionFailed: () => {
+        if (!resumed) return false;
+        // Some servers fail resumed handshakes (OpenSSL with client verification and no session id
+        // context answers "internal error"): from now on every handshake is a full one.
+        resume = false;
+        session = undefined;
+        logger.info('TLS session resumption failed; using full handshakes from now on', { endpoint });
+        return true;
       },
       accepted: (socket) => accepted(socket as tls.TLSSocket, acceptGraceMs),
       hint: (error) => hint(error, verifyServer),
