@@ -7,10 +7,11 @@ import { buildServices, openState } from '../runner/collector.ts';
 import { parseConfig } from '../runner/config.ts';
 import { createRunnerLogger } from '../runner/log.ts';
 import { createOutputs } from '../runner/outputs.ts';
-import { DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL, startActionTrailSim } from '../sim/actiontrail/index.ts';
+import { startActionTrailSim } from '../sim/actiontrail/index.ts';
 import { startLineReceiver } from '../sim/devo/index.ts';
 import { DEFAULT_LARK_SIM_APP, startLarkSim } from '../sim/lark/index.ts';
 import type { TestPki } from '../test/helpers/certs.ts';
+import { alibabaInput } from './throughput.ts';
 import { CLI, collectorConfig, iso, rssMb, runMeasured, type Receiver } from './harness.ts';
 import { execFileSync, spawn } from 'node:child_process';
 
@@ -60,14 +61,7 @@ export async function backfill(pki: TestPki, receiver: Receiver, scale: number):
     const events = 5_000;
     const sim = await startActionTrailSim({ latencyMs: 50, throttlePerSecond: rps });
     sim.generateEvents({ count: events, fromSeconds: nowS - 20 * 3600, toSeconds: nowS - 700 });
-    const inputs = [
-      '  alibaba:',
-      '    id: 2',
-      `    credentials: {access_key_id: ${DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL.accessKeyId}, access_key_secret: "\${BENCH_SECRET}"}`,
-      '    region: cn-hangzhou',
-      '    services:',
-      `      actiontrail: {override_base_url: ${sim.url}, initial_start_time_in_utc: "${iso(nowS - 21 * 3600)}", max_window_seconds: 86400, requests_per_second: ${rps}}`,
-    ].join('\n');
+    const inputs = alibabaInput(`actiontrail: {override_base_url: ${sim.url}, initial_start_time_in_utc: "${iso(nowS - 21 * 3600)}", max_window_seconds: 86400, requests_per_second: ${rps}}`);
     const { config } = collectorConfig(pki, receiver.port, inputs);
     await receiver.reset();
     const run = await runMeasured([CLI, 'run', '--once', '--config', config], { BENCH_SECRET: 'sim-secret' });

@@ -29,6 +29,18 @@ interface Source {
   close(): Promise<void>;
 }
 
+/** The alibaba input section of a bench config with one service line. */
+export function alibabaInput(service: string): string {
+  return [
+    '  alibaba:',
+    '    id: 2',
+    `    credentials: {access_key_id: ${DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL.accessKeyId}, access_key_secret: "\${BENCH_SECRET}"}`,
+    '    region: cn-hangzhou',
+    '    services:',
+    `      ${service}`,
+  ].join('\n');
+}
+
 function summarize(run: Measured, events: number) {
   return { eventsPerSecond: events / (run.wallMs / 1000), cpuSecondsPer100k: (run.cpuSeconds * 100_000) / events, peakRssMb: run.maxRssMb };
 }
@@ -108,14 +120,7 @@ export async function throughput(events: number, pki: TestPki, receiver: Receive
       url: sim.url,
       requests: () => sim.stats.requests,
       pageSize: 50,
-      inputs: [
-        '  alibaba:',
-        '    id: 2',
-        `    credentials: {access_key_id: ${DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL.accessKeyId}, access_key_secret: "\${BENCH_SECRET}"}`,
-        '    region: cn-hangzhou',
-        '    services:',
-        `      actiontrail: {override_base_url: ${sim.url}, initial_start_time_in_utc: "${start}", max_window_seconds: 86400, requests_per_second: 1000000, signature_version: v2}`,
-      ].join('\n'),
+      inputs: alibabaInput(`actiontrail: {override_base_url: ${sim.url}, initial_start_time_in_utc: "${start}", max_window_seconds: 86400, requests_per_second: 1000000, signature_version: v2}`),
       job: { kind: 'actiontrail', url: sim.url, oldest: from - 3600, latest: nowS - 601, pageSize: 50, credentials: { id: DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL.accessKeyId, secret: DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL.accessKeySecret } },
       close: () => sim.close(),
     };
@@ -133,14 +138,7 @@ export async function throughput(events: number, pki: TestPki, receiver: Receive
       requests: () => sim.stats.requests,
       // 1000 log groups of 5 logs per PullLogs call.
       pageSize: 5000,
-      inputs: [
-        '  alibaba:',
-        '    id: 2',
-        `    credentials: {access_key_id: ${DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL.accessKeyId}, access_key_secret: "\${BENCH_SECRET}"}`,
-        '    region: cn-hangzhou',
-        '    services:',
-        `      actiontrail_log_service: {project: sim-project, logstore: actiontrail_sim-trail, override_base_url: ${sim.url}, initial_start_time_in_utc: "${start}"}`,
-      ].join('\n'),
+      inputs: alibabaInput(`actiontrail_log_service: {project: sim-project, logstore: actiontrail_sim-trail, override_base_url: ${sim.url}, initial_start_time_in_utc: "${start}"}`),
       job: {
         kind: 'sls',
         url: sim.url,

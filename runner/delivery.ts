@@ -5,7 +5,7 @@
  * instead of filling memory.
  */
 import { AuditpullError, isAuditpullError, toDevoJson } from '../lib/index.ts';
-import type { LogLevel, RunnerLogger } from './log.ts';
+import type { LogLevel, LogRecord, RunnerLogger } from './log.ts';
 import type { Output } from './outputs.ts';
 
 /** Where events go: every output gets every event; `deliver` resolves once all accepted them. */
@@ -13,19 +13,10 @@ export interface Outputs {
   readonly names: readonly string[];
   deliver(tag: string, events: readonly object[]): Promise<void>;
   /** Best effort: a collector log line for Devo's internal tag (see `globals.internal_logs`). Never throws. */
-  forwardLog(record: InternalLogRecord): void;
+  forwardLog(record: LogRecord): void;
   close(): Promise<void>;
 }
 
-/** A collector log line as the logger hands it over. */
-export interface InternalLogRecord {
-  readonly time: number;
-  readonly level: LogLevel;
-  readonly scope: string;
-  readonly msg: string;
-  readonly input?: string;
-  readonly service?: string;
-}
 
 /** What the metrics layer wants to know about outputs. */
 export interface OutputHooks {
