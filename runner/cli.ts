@@ -50,9 +50,13 @@ async function withConfig(
 }
 
 function run(options: { config: string; once?: boolean; logLevel?: LogLevel }): Promise<number> {
-  return withConfig(options, async (config, logger, logSink) =>
-    exitCodeFor(await runCollector({ config, logger, once: options.once === true, signal: stopSignal(logger), logSink })),
-  );
+  return withConfig(options, async (config, logger, logSink) => {
+    const signal = stopSignal(logger);
+    const code = exitCodeFor(await runCollector({ config, logger, once: options.once === true, signal, logSink }));
+    // Stopped by a signal: connections abandoned unconfirmed must not keep the process alive.
+    if (signal.aborted) process.exit(code);
+    return code;
+  });
 }
 
 export function buildProgram(): Command {

@@ -171,6 +171,18 @@ async function runService(service: Service, options: CollectorOptions, metrics: 
   return undefined;
 }
 
+/** Time a stop may spend finishing deliveries in flight, then again closing outputs: 10 s in all at most. */
+const STOP_GRACE_MS = 6000;
+
+/** Resolves `ms` after `signal` aborted (never, if it does not). */
+function afterStop(signal: AbortSignal, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const start = () => setTimeout(resolve, ms).unref();
+    if (signal.aborted) start();
+    else signal.addEventListener('abort', start, { once: true });
+  });
+}
+
 /**
  * Run the collector. Resolves with the errors that stopped services (empty: clean stop or successful --once).
  */
@@ -192,10 +204,20 @@ export async function runCollector(options: CollectorOptions): Promise<Auditpull
     if (options.logSink) options.logSink.forward = outputs.forwardLog;
     const services = buildServices(config, store, outputs, logger, now, metrics);
     if (services.length === 0) throw new AuditpullError(14, 'No enabled service: enable at least one service of one input');
-    const results = await Promise.all(services.map((s) => runService(s, options, metrics)));
+    const running = Promise.all(services.map((s) => runService(s, options, metrics)));
+    // After a stop signal, a delivery the output does not confirm (Devo stalled) must not hold the exit:
+    // it is abandoned unsaved, so it is simply sent again at the next start.
+    const results = await Promise.race([running, afterStop(options.signal, STOP_GRACE_MS).then(() => undefined)]);
+    if (results === undefined) {
+      logger.warn(`Deliveries still unconfirmed ${STOP_GRACE_MS / 1000} s after the stop signal are abandoned; they were not checkpointed and are sent again at the next start`);
+      return [];
+    }
     return results.filter((r): r is AuditpullError => r !== undefined);
   } finally {
-    await outputs?.close().catch((error: unknown) => logger.warn(`Closing outputs failed: ${String(error)}`));
+    await Promise.race([
+      outputs?.close().catch((error: unknown) => logger.warn(`Closing outputs failed: ${String(error)}`)),
+      afterStop(options.signal, STOP_GRACE_MS / 2),
+    ]);
     await metricsServer?.close();
     await store.disconnect().catch(() => {});
   }

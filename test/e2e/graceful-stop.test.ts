@@ -38,7 +38,7 @@ describe('graceful stop', () => {
     expect(new Set(after)).toEqual(new Set(events.map((e) => e.unique_id)));
   }, 90_000);
 
-  it('SIGTERM while waiting out a long rate-limit reset still exits 0 within 10 s; a second signal exits at once', async () => {
+  it('SIGTERM while waiting out a long rate-limit reset still exits 0 within 10 s', async () => {
     sim = await startLarkSim({ rateLimitPerMinute: 3 });
     receiver = await startLineReceiver();
     const nowS = Math.floor(Date.now() / 1000);
@@ -51,10 +51,31 @@ describe('graceful stop', () => {
     expect(await run.exited).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(10_000);
 
+  }, 90_000);
+
+  it('a stalled Devo cannot hold the stop: exit 0 within 10 s with the unconfirmed batch not checkpointed; a second signal exits at once with 130', async () => {
+    sim = await startLarkSim();
+    receiver = await startLineReceiver();
+    receiver.pauseReading();
+    const nowS = Math.floor(Date.now() / 1000);
+    sim.generateEvents({ count: 500, fromSeconds: nowS - 3 * 3600, toSeconds: nowS - 100 });
+    const start = isoSeconds((nowS - 4 * 3600) * 1000);
+    const { config } = writeConfig(fast(larkConfig({ simUrl: sim.url, receiverPort: receiver.port, start })));
+    const run = startCli(['run', '--config', config], { env });
+    await waitFor(() => receiver!.connections > 0, 20_000, 'a delivery to the stalled receiver');
+    await new Promise((r) => setTimeout(r, 300));
+    const signalled = Date.now();
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    expect(run.stderr).toMatch(/abandoned; they were not checkpointed/);
+    const shown = await runCli(['state', 'show', '--config', config, '--json'], { env });
+    expect(JSON.parse(shown.stdout)[0].state?.window?.chunks ?? 0).toBe(0);
+
     const second = startCli(['run', '--config', config], { env });
-    await waitFor(() => /Rate limited, waiting \d+ ms/.test(second.stderr), 30_000, 'a rate-limit wait');
-    // Two different signals: the kernel merges a second SIGTERM still pending with the first.
-    second.child.kill('SIGINT');
+    await waitFor(() => receiver!.connections > 1, 20_000, 'another delivery to the stalled receiver');
+    second.child.kill('SIGTERM');
+    await waitFor(() => /SIGTERM received/.test(second.stderr), 5_000, 'the first signal to be handled');
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(130);
   }, 90_000);
