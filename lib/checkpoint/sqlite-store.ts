@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
@@ -25,6 +25,8 @@ export class SqliteStore extends EventEmitter {
   readonly opts: { readonly dialect: 'sqlite'; readonly url: string };
   namespace?: string | undefined;
   private readonly db: DatabaseSync;
+  /** Device and inode of the file opened, to notice it being deleted or replaced under us. */
+  private readonly identity: string | undefined;
   private readonly statements: {
     get: StatementSync;
     set: StatementSync;
@@ -43,6 +45,7 @@ export class SqliteStore extends EventEmitter {
     this.db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
     // State holds cached tenant tokens: readable by the collector's user only.
     if (options.path !== ':memory:') chmodSync(options.path, 0o600);
+    this.identity = options.path === ':memory:' ? undefined : fileIdentity(options.path);
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
     this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     this.statements = {
@@ -65,6 +68,11 @@ export class SqliteStore extends EventEmitter {
   }
 
   async set(key: string, value: unknown): Promise<boolean> {
+    // SQLite keeps writing to a deleted file's inode: every checkpoint would vanish at the next start,
+    // which would then collect everything again. Refuse to write instead.
+    if (this.identity !== undefined && fileIdentity(this.opts.url) !== this.identity) {
+      throw new Error(`the state file ${this.opts.url} was deleted or replaced while the collector ran`);
+    }
     this.statements.set.run(key, typeof value === 'string' ? value : JSON.stringify(value));
     return true;
   }
@@ -110,4 +118,13 @@ export class SqliteStore extends EventEmitter {
  */
 export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return new SqliteStore(options);
+}
+
+function fileIdentity(path: string): string | undefined {
+  try {
+    const stat = statSync(path);
+    return `${stat.dev}:${stat.ino}`;
+  } catch {
+    return undefined;
+  }
 }

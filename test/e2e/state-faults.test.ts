@@ -1,0 +1,48 @@
+// State faults: the SQLite file corrupt, or deleted while the collector runs. Each is a coded StateError;
+// nothing is sent on a state that cannot be trusted, and no checkpoint is written where it would be lost.
+import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startLineReceiver, type LineReceiver } from '../../sim/devo/index.ts';
+import { startLarkSim, type LarkSim } from '../../sim/lark/index.ts';
+import { isoSeconds, larkConfig, runCli, startCli, waitFor, writeConfig } from '../helpers/cli.ts';
+
+let sim: LarkSim | undefined;
+let receiver: LineReceiver | undefined;
+afterEach(async () => {
+  await sim?.close();
+  await receiver?.close();
+});
+const env = { LARK_APP_SECRET: 'sim-secret' };
+
+describe('state faults', () => {
+  it('a corrupt SQLite file is StateError 500, exit 1, and nothing is sent', async () => {
+    sim = await startLarkSim();
+    receiver = await startLineReceiver();
+    const nowS = Math.floor(Date.now() / 1000);
+    sim.generateEvents({ count: 50, fromSeconds: nowS - 1800, toSeconds: nowS - 100 });
+    const { dir, config } = writeConfig(larkConfig({ simUrl: sim.url, receiverPort: receiver.port, start: isoSeconds((nowS - 3600) * 1000) }));
+    mkdirSync(join(dir, 'state'), { recursive: true });
+    writeFileSync(join(dir, 'state/auditpull.sqlite'), Buffer.alloc(8192, 0x5a));
+    const result = await runCli(['run', '--once', '--config', config], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\[StateError 50[01]\]/);
+    expect(receiver.lines).toHaveLength(0);
+  });
+
+  it('the SQLite file deleted while the collector runs stops the service with StateError 502 instead of checkpointing into a file that is gone', async () => {
+    sim = await startLarkSim({ latencyMs: 60 });
+    receiver = await startLineReceiver();
+    const nowS = Math.floor(Date.now() / 1000);
+    sim.generateEvents({ count: 4000, fromSeconds: nowS - 10 * 3600, toSeconds: nowS - 100 });
+    const { dir, config } = writeConfig(
+      larkConfig({ simUrl: sim.url, receiverPort: receiver.port, start: isoSeconds((nowS - 11 * 3600) * 1000) }).replace('    override_base_url:', '    requests_per_minute: 6000\n    override_base_url:'),
+    );
+    const run = startCli(['run', '--config', config], { env });
+    await waitFor(() => receiver!.lines.length >= 300, 30_000, 'the backfill to be under way');
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `state/auditpull.sqlite${suffix}`), { force: true });
+    await waitFor(() => /\[StateError 502\].*deleted or replaced/.test(run.stderr), 20_000, 'the state error');
+    expect(await run.exited).toBe(1);
+    expect(receiver.lines.length).toBeLessThan(4000);
+  }, 60_000);
+});
