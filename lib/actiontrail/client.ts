@@ -49,8 +49,9 @@ const API_VERSION = '2020-07-06';
 
 function retryAfterMs(response: Response): number | undefined {
   // The official core reads x-acs-retry-after as milliseconds.
-  const value = Number(response.headers.get('x-acs-retry-after'));
-  return Number.isFinite(value) && value > 0 ? value : undefined;
+  const header = response.headers.get('x-acs-retry-after');
+  const value = header === null || header.trim() === '' ? Number.NaN : Number(header);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

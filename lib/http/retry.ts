@@ -27,7 +27,10 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
   /** Cap on a server-requested wait (rate-limit reset). @defaultValue 120000 */
   readonly maxRetryAfterMs?: number;
-  /** Wait when a rate-limit answer names no reset time. @defaultValue 10000 */
+  /**
+   * Longest wait when a rate-limit answer names no reset time: such waits start at 1 s and double on
+   * each consecutive unhinted rate limit up to this. @defaultValue 10000
+   */
   readonly defaultRetryAfterMs?: number;
   /** Give up after this long in total, rate-limit waits included. @defaultValue 900000 */
   readonly maxRetryTimeMs?: number;
@@ -91,6 +94,7 @@ export async function withRetry<T>(
 ): Promise<T> {
   const state = resolve(options);
   const startedAt = performance.now();
+  let unhinted = 0;
   return pRetry(operation, {
     retries: state.retries,
     minTimeout: state.minDelayMs,
@@ -108,7 +112,10 @@ export async function withRetry<T>(
       options.onRetry?.({ attempt: attemptNumber, rateLimited: decision.kind === 'rate-limited' });
       if (decision.kind === 'rate-limited') {
         const left = state.maxRetryTimeMs - (performance.now() - startedAt);
-        const wait = Math.min(rateLimitDelayMs(decision.retryAfterMs, options), Math.max(0, left));
+        // A server that says when to come back is believed; one that does not gets a growing backoff.
+        unhinted = decision.retryAfterMs === undefined ? unhinted + 1 : 0;
+        const hint = decision.retryAfterMs ?? Math.min(1000 * 2 ** (unhinted - 1), state.defaultRetryAfterMs);
+        const wait = Math.min(rateLimitDelayMs(hint, options), Math.max(0, left));
         state.logger.warn(`Rate limited, waiting ${wait} ms before retrying`, { attempt: attemptNumber, error: String(error) });
         await sleep(wait, state.signal);
         return true;
