@@ -3,6 +3,7 @@ import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import pThrottle from 'p-throttle';
 import type { Logger } from '../log.ts';
 import { noopLogger } from '../log.ts';
+import { untilAborted } from '../http/abort.ts';
 import { withRetry, type RetryOptions } from '../http/retry.ts';
 import { VERSION } from '../version.ts';
 import type { paths } from './generated/schema.ts';
@@ -156,7 +157,8 @@ export function createLarkClient(options: LarkClientOptions): LarkClient {
   const sentWith = new WeakMap<Response, string>();
   const auth: Middleware = {
     async onRequest({ request }) {
-      const token = await tokens.getToken();
+      // The request's signal carries the caller's stop: a stop must not wait for a token fetch in trouble.
+      const token = await tokens.getToken({ signal: request.signal });
       request.headers.set('Authorization', `Bearer ${token}`);
       return request;
     },
@@ -178,14 +180,8 @@ export function createLarkClient(options: LarkClientOptions): LarkClient {
       limiter = pThrottle({ limit: requestsPerMinute, interval: 60_000, strict: true })(async () => {});
       limiters.set(operation, limiter);
     }
-    if (!signal) return limiter();
-    signal.throwIfAborted();
     // A stop request must not wait for a rate-limit slot (up to a minute).
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      limiter().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
+    return signal?.aborted ? Promise.reject(signal.reason) : untilAborted(limiter(), signal);
   };
 
   async function once<T>(operation: string, send: (api: Client<paths>, signal: AbortSignal) => Promise<RawResult<T>>, signal: AbortSignal | undefined): Promise<T> {

@@ -1,3 +1,4 @@
+import { untilAborted } from '../http/abort.ts';
 import type { Logger } from '../log.ts';
 import { noopLogger } from '../log.ts';
 import type { TokenStore } from './types.ts';
@@ -41,8 +42,11 @@ export interface TenantTokenManagerOptions {
  * @public
  */
 export interface TenantTokenManager {
-  /** A token that Lark should accept now. */
-  getToken(): Promise<string>;
+  /**
+   * A token that Lark should accept now. With `signal`, the wait for a fetch in flight ends when it aborts
+   * (rejecting with its reason); the fetch itself goes on for the other callers sharing it.
+   */
+  getToken(options?: { readonly signal?: AbortSignal }): Promise<string>;
   /** Forget `token` (Lark rejected it); the next `getToken` fetches a new one. Other tokens are kept. */
   invalidate(token: string): Promise<void>;
   /** Number of token requests this manager sent to Lark. */
@@ -107,13 +111,15 @@ export function createTenantTokenManager(options: TenantTokenManagerOptions): Te
   }
 
   return {
-    async getToken() {
+    async getToken(getOptions = {}) {
+      const { signal } = getOptions;
+      signal?.throwIfAborted();
       const cached = await readCache();
       if (usable(cached, now())) return cached.token;
       inFlight ??= refresh().finally(() => {
         inFlight = undefined;
       });
-      return inFlight;
+      return untilAborted(inFlight, signal);
     },
     async invalidate(token) {
       const cached = await readCache();

@@ -38,7 +38,7 @@ export function createLarkLogService<T extends object>(ctx: LarkServiceContext, 
       idOf: (item) => source.idOf(item),
       timeOf: (item) => source.timeOf(item),
       async probe(signal) {
-        await client.tokens.getToken();
+        await client.tokens.getToken({ signal });
         // One small request proves the app may read this log (scope, plan, grey release).
         const latest = Math.floor(ctx.now() / 1000);
         const pages = source.pages(client, { oldest: latest - 60, latest }, 1, signal)[Symbol.asyncIterator]();

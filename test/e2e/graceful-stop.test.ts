@@ -50,8 +50,23 @@ describe('graceful stop', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(10_000);
-
   }, 90_000);
+
+  it('SIGTERM while the token request hangs ends setup at once (no 30 s request timeout, nothing abandoned)', async () => {
+    sim = await startLarkSim();
+    receiver = await startLineReceiver();
+    sim.inject({ kind: 'hold', count: 1 }, { path: 'token' });
+    const { config } = writeConfig(larkConfig({ simUrl: sim.url, receiverPort: receiver.port, start: isoSeconds(Date.now() - 3_600_000) }));
+    const run = startCli(['run', '--config', config], { env });
+    await waitFor(() => sim!.requests.some((r) => r.path.endsWith('/tenant_access_token/internal')), 20_000, 'the token request');
+    const signalled = Date.now();
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    // The stop grace (6 s) would end it too, but only by abandoning the service: the wait itself must end.
+    expect(Date.now() - signalled).toBeLessThan(3000);
+    expect(run.stderr).not.toMatch(/abandoned/);
+    expect(receiver.lines).toEqual([]);
+  }, 30_000);
 
   it('a stalled Devo cannot hold the stop: exit 0 within 10 s with the unconfirmed batch not checkpointed; a second signal exits at once with 130', async () => {
     sim = await startLarkSim();
