@@ -27,6 +27,8 @@ export interface CollectorOptions {
   readonly now?: () => number;
   /** Receives the outputs' `forwardLog` once they exist (`globals.internal_logs`). */
   readonly logSink?: { forward?: (record: LogRecord) => void };
+  /** Metrics to fill (tests, embedding); served only when `globals.metrics` is set. Default: made when it is. */
+  readonly metrics?: Metrics;
 }
 
 /** Errors that a later cycle cannot fix: the service stops instead of looping on them. */
@@ -74,6 +76,7 @@ function contextFor<Input extends { name: string; id: string | number }, Section
     logger: shared.logger.child(`${input.name}#${input.id}/${service}`, { input: input.name, service }),
     now: shared.now,
     ...(http ? { http } : {}),
+    ...(metrics ? { progress: metrics.progress(input.name, service) } : {}),
   };
 }
 
@@ -145,7 +148,6 @@ async function runService(service: Service, options: CollectorOptions, metrics: 
       const stats = await service.pull(signal);
       logger.info(statisticsLine(stats));
       metrics?.cycle(service.input, service.name, stats);
-      if (stats.checkpointMs !== undefined) metrics?.checkpoint(service.input, service.name, stats.checkpointMs);
       if (options.once) return undefined;
     } catch (error) {
       if (signal.aborted) return undefined;
@@ -193,7 +195,7 @@ export async function runCollector(options: CollectorOptions): Promise<Auditpull
   let outputs: Outputs | undefined;
   let metricsServer: { close(): Promise<void> } | undefined;
   try {
-    const metrics = config.globals.metrics ? createMetrics(now) : undefined;
+    const metrics = options.metrics ?? (config.globals.metrics ? createMetrics(now) : undefined);
     if (metrics && config.globals.metrics) {
       const { port, host } = config.globals.metrics;
       metricsServer = await serveMetrics(metrics, { port, host }, logger).catch((error: unknown) => {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OutputHooks } from './delivery.ts';
 import type { RunnerLogger } from './log.ts';
-import type { CycleStats } from './service.ts';
+import type { CycleStats, ServiceProgress } from './service.ts';
 
 export type Api = 'lark' | 'actiontrail' | 'sls';
 
@@ -42,9 +42,10 @@ export interface Metrics {
   /** A retry hook for lib's `RetryOptions.onRetry`. */
   onRetry(input: string, api: Api): (info: { readonly attempt: number; readonly rateLimited: boolean }) => void;
   eventsSent(input: string, service: string, count: number): void;
+  /** Events received and the checkpoint reached, reported by the service as they happen. */
+  progress(input: string, service: string): ServiceProgress;
+  /** A finished cycle: its duplicates (known only once the cycle's windows were read) and the cycle count. */
   cycle(input: string, service: string, stats: CycleStats): void;
-  /** The time the service's checkpoint has reached (epoch ms); lag is measured against it on scrape. */
-  checkpoint(input: string, service: string, atMs: number): void;
   setReady(input: string, service: string, ready: boolean): void;
   /** Services not ready, as `input/service`. */
   notReady(): string[];
@@ -110,12 +111,15 @@ export function createMetrics(now: () => number = Date.now): Metrics {
     },
     onRetry: (input, api) => (info) => retries.inc({ input, api, reason: info.rateLimited ? 'rate_limited' : 'failure' }),
     eventsSent: (input, name, count) => sent.inc({ input, service: name }, count),
+    progress: (input, name) => ({
+      received: (count) => received.inc({ input, service: name }, count),
+      // The lag is computed on scrape, so it grows while a service is stuck.
+      checkpoint: (atMs) => void checkpoints.set(`${input}\u0000${name}`, { input, service: name, atMs }),
+    }),
     cycle(input, name, stats) {
-      received.inc({ input, service: name }, stats.received);
       duplicates.inc({ input, service: name }, stats.duplicates);
       cycles.inc({ input, service: name });
     },
-    checkpoint: (input, name, atMs) => void checkpoints.set(`${input}\u0000${name}`, { input, service: name, atMs }),
     setReady: (input, name, value) => void ready.set(`${input}\u0000${name}`, value),
     notReady: () => [...ready].filter(([, value]) => !value).map(([key]) => key.replace('\u0000', '/')),
   };

@@ -10,8 +10,6 @@ export interface CycleStats {
   readonly duplicates: number;
   readonly sent: number;
   readonly elapsedMs: number;
-  /** The time the checkpoint has reached after the cycle (epoch ms), for the lag metric. */
-  readonly checkpointMs?: number;
 }
 
 /** A runner service: one (input, service) pair composed of lib parts. */
@@ -47,6 +45,19 @@ export interface ServiceContext<Input, Section> {
   readonly now: () => number;
   /** HTTP for the service's own clients (instrumented when metrics are on). */
   readonly http?: HttpHooks;
+  /** Progress while a cycle runs (metrics on). */
+  readonly progress?: ServiceProgress;
+}
+
+/**
+ * What a service reports while a cycle runs, so metrics move page by page during a long backfill and a
+ * stop in the middle of a cycle loses none of it (the statistics line comes only at a cycle's end).
+ */
+export interface ServiceProgress {
+  /** Events arrived from the vendor API (one page, one PullLogs answer), whether or not they turn out duplicates. */
+  received(count: number): void;
+  /** A checkpoint was saved that reaches `atMs` (epoch ms): the lag metric is measured from it. */
+  checkpoint(atMs: number): void;
 }
 
 /** What the runner injects into lib clients: a `fetch` and a retry hook, both counting for metrics. */

@@ -124,6 +124,7 @@ export function createActionTrailLogService(ctx: ServiceContext<AlibabaInputConf
             stats.requests += 1;
             const logs = flattenLogGroups(page.groups);
             stats.received += logs.length;
+            ctx.progress?.received(logs.length);
             if (logs.length > 0) {
               await ctx.outputs.deliver(LOG_SERVICE_TAG, logs.map((log) => toEvent(log, shard.shardID, pullingId)));
               stats.sent += logs.length;
@@ -144,7 +145,8 @@ export function createActionTrailLogService(ctx: ServiceContext<AlibabaInputConf
         });
         await saving;
         // Every shard was read up to where it was at the cycle's start: that is how far the checkpoint reaches.
-        return { pullingId, requests: stats.requests, received: stats.received, duplicates: 0, sent: stats.sent, elapsedMs: now() - started, checkpointMs: started };
+        ctx.progress?.checkpoint(started);
+        return { pullingId, requests: stats.requests, received: stats.received, duplicates: 0, sent: stats.sent, elapsedMs: now() - started };
       } catch (error) {
         if (signal.aborted) throw error;
         throw toSlsPullError(error);

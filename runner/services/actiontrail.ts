@@ -32,7 +32,7 @@ export function createActionTrailService(ctx: ServiceContext<AlibabaInputConfig,
     paginateLookupEvents(client, { startTime: window.oldest, endTime: window.latest, maxResults, direction: 'FORWARD', signal });
 
   return createWindowedService<ActionTrailEvent>(
-    { settings: section, store: ctx.store, outputs: ctx.outputs, logger, now },
+    { settings: section, store: ctx.store, outputs: ctx.outputs, logger, now, progress: ctx.progress },
     {
       input: input.name,
       inputId: input.id,

@@ -26,7 +26,7 @@ export interface LarkLogSource<T> {
 export function createLarkLogService<T extends object>(ctx: LarkServiceContext, source: LarkLogSource<T>): Service {
   const { client, section } = ctx;
   return createWindowedService<T>(
-    { settings: section, store: ctx.store, outputs: ctx.outputs, logger: ctx.logger, now: ctx.now },
+    { settings: section, store: ctx.store, outputs: ctx.outputs, logger: ctx.logger, now: ctx.now, progress: ctx.progress },
     {
       input: ctx.input.name,
       inputId: ctx.input.id,

@@ -2,7 +2,7 @@ import type Keyv from 'keyv';
 import { createChunkedSeenSet, createWindowedCheckpoint, loadOrInitWindowedState, pullWindows, type AuditpullError, type Page, type TimeWindow } from '../../lib/index.ts';
 import type { RunnerLogger } from '../log.ts';
 import type { Outputs } from '../outputs.ts';
-import type { CycleStats, Service } from '../service.ts';
+import type { CycleStats, Service, ServiceProgress } from '../service.ts';
 
 /** Without initial_start_time_in_utc, a first run collects this far back. */
 export const DEFAULT_LOOKBACK_SECONDS = 7 * 86_400;
@@ -36,6 +36,14 @@ export interface WindowedSource<T> {
   toPullError(error: unknown): AuditpullError;
 }
 
+/** `pages`, each page's size reported as it arrives. */
+async function* counted<T>(pages: AsyncIterable<Page<T>>, progress: ServiceProgress): AsyncGenerator<Page<T>, void, undefined> {
+  for await (const page of pages) {
+    progress.received(page.items.length);
+    yield page;
+  }
+}
+
 /** The state key of an (input, service) pair. */
 export function stateKey(input: string, id: string | number, service: string): string {
   return `state:${input}:${id}:${service}`;
@@ -48,13 +56,25 @@ const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString()
  * then checkpointed (lib's `pullWindows`); setup proves the source answers.
  */
 export function createWindowedService<T extends object>(
-  context: { readonly settings: WindowedSettings; readonly store: Keyv; readonly outputs: Outputs; readonly logger: RunnerLogger; readonly now: () => number },
+  context: {
+    readonly settings: WindowedSettings;
+    readonly store: Keyv;
+    readonly outputs: Outputs;
+    readonly logger: RunnerLogger;
+    readonly now: () => number;
+    readonly progress?: ServiceProgress | undefined;
+  },
   source: WindowedSource<T>,
 ): Service {
-  const { settings, logger, now } = context;
+  const { settings, logger, now, progress } = context;
   const key = stateKey(source.input, source.inputId, source.name);
-  const checkpoint = createWindowedCheckpoint(context.store, key);
+  const stored = createWindowedCheckpoint(context.store, key);
+  // Every save is reported, so the lag metric follows a backfill window by window.
+  const checkpoint: typeof stored = progress
+    ? { ...stored, save: async (state) => (await stored.save(state), progress.checkpoint(Date.parse(state.last_run_datetime))) }
+    : stored;
   const seen = createChunkedSeenSet(context.store, `${key}:window`);
+  const pagesOf = (window: TimeWindow, signal: AbortSignal) => (progress ? counted(source.pages(window, signal), progress) : source.pages(window, signal));
 
   return {
     input: source.input,
@@ -73,12 +93,13 @@ export function createWindowedService<T extends object>(
       const started = now();
       const pullingId = String(started);
       const state = await loadOrInitWindowedState(checkpoint, settings.initial_start_time_in_utc, iso(started - DEFAULT_LOOKBACK_SECONDS * 1000), logger);
+      progress?.checkpoint(Date.parse(state.last_run_datetime));
       try {
         const stats = await pullWindows<T>({
           checkpoint,
           seen,
           state,
-          fetchPages: (window) => source.pages(window, signal),
+          fetchPages: (window) => pagesOf(window, signal),
           idOf: (item) => source.idOf(item),
           timeOf: (item) => source.timeOf(item),
           deliver: async (items) => {
@@ -94,15 +115,7 @@ export function createWindowedService<T extends object>(
           signal,
           logger,
         });
-        return {
-          pullingId,
-          requests: stats.requests,
-          received: stats.received,
-          duplicates: stats.duplicates,
-          sent: stats.sent,
-          elapsedMs: now() - started,
-          checkpointMs: Date.parse(stats.state.last_run_datetime),
-        };
+        return { pullingId, requests: stats.requests, received: stats.received, duplicates: stats.duplicates, sent: stats.sent, elapsedMs: now() - started };
       } catch (error) {
         if (signal.aborted) throw error;
         throw source.toPullError(error);
