@@ -81,9 +81,17 @@ export class SqliteStore extends EventEmitter {
     return Number(this.statements.delete.run(key).changes) > 0;
   }
 
+  // Every key in one transaction: one durable commit, however many keys.
   async deleteMany(keys: string[]): Promise<boolean> {
     let any = false;
-    for (const key of keys) any = (await this.delete(key)) || any;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const key of keys) any = Number(this.statements.delete.run(key).changes) > 0 || any;
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
     return any;
   }
 

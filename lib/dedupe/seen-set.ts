@@ -15,6 +15,9 @@ export interface ChunkedSeenSet {
   clear(count: number): Promise<void>;
 }
 
+/** Chunks deleted per store call when a window is cleared. */
+const CLEAR_BATCH = 1000;
+
 /**
  * Create a {@link ChunkedSeenSet} under `prefix` in `store`.
  * @public
@@ -40,7 +43,12 @@ export function createChunkedSeenSet(store: Keyv, prefix: string): ChunkedSeenSe
     },
     async clear(count) {
       try {
-        for (let i = 0; i < count; i += 1) await store.delete(keyOf(i));
+        // Batches of keys in one call each (one transaction in SQLite, one round trip to Redis or Postgres):
+        // a finished backfill window has thousands of chunks, and one durable delete each stalled the service.
+        for (let start = 0; start < count; start += CLEAR_BATCH) {
+          const keys = Array.from({ length: Math.min(CLEAR_BATCH, count - start) }, (_, i) => keyOf(start + i));
+          await store.deleteMany(keys);
+        }
       } catch (error) {
         throw new AuditpullError(502, `State chunks under ${prefix} cannot be deleted: ${(error as Error).message}`, { cause: error });
       }
