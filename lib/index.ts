@@ -13,7 +13,7 @@ export { ERROR_TABLE } from './errors/codes.ts';
 export type { ErrorFamily, ErrorId, ErrorInfo } from './errors/codes.ts';
 
 export { withRetry, rateLimitDelayMs } from './http/retry.ts';
-export type { RetryDecision, RetryOptions } from './http/retry.ts';
+export type { RetryDecision, RetryInfo, RetryOptions } from './http/retry.ts';
 
 export { createLarkClient } from './lark/client.ts';
 export type { LarkClient, LarkClientOptions, RawResult } from './lark/client.ts';

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RetryInfo } from '../lib/index.ts';
 import type { OutputHooks } from './delivery.ts';
 import type { RunnerLogger } from './log.ts';
 import type { CycleStats, ServiceProgress } from './service.ts';
@@ -29,9 +30,29 @@ export function endpointOf(api: Api, url: URL, headers: Headers): string {
   return type === 'log' ? 'sls.PullLogs' : type === 'cursor' ? 'sls.GetCursor' : type === 'cursor_time' ? 'sls.GetCursorTime' : 'sls.other';
 }
 
-function outcomeOf(status: number): string {
-  if (status === 429) return 'rate_limited';
-  return `${Math.floor(status / 100)}xx`;
+/** The endpoint name of a retried call, from the operation the lib client names (same names as `endpointOf`). */
+function retryEndpoint(api: Api, operation: string | undefined): string {
+  if (operation === undefined) return `${api}.other`;
+  return api === 'lark' && operation === 'tenant_access_token' ? 'lark.token' : `${api}.${operation}`;
+}
+
+/** Rate limits some vendors answer with a 400 or 403 and a code in the body (Lark 99991400, Alibaba Throttling.*, SLS quotas). */
+function saysRateLimited(api: Api, body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  const b = body as Record<string, unknown>;
+  if (api === 'lark') return b['code'] === 99991400;
+  if (api === 'actiontrail') return typeof b['Code'] === 'string' && b['Code'].startsWith('Throttling');
+  return typeof b['errorCode'] === 'string' && /Quota|QPS|Throttl/i.test(b['errorCode']);
+}
+
+async function outcomeOf(api: Api, response: Response): Promise<string> {
+  if (response.status === 429) return 'rate_limited';
+  if (response.status >= 400 && response.status < 500) {
+    // Error bodies are small; the clone leaves the response for the client to read.
+    const body: unknown = await response.clone().json().catch(() => undefined);
+    if (saysRateLimited(api, body)) return 'rate_limited';
+  }
+  return `${Math.floor(response.status / 100)}xx`;
 }
 
 export interface Metrics {
@@ -40,7 +61,7 @@ export interface Metrics {
   /** `fetch` counting requests per endpoint and outcome (and Lark token fetches per input). */
   instrumentFetch(input: string, api: Api, base?: typeof globalThis.fetch): typeof globalThis.fetch;
   /** A retry hook for lib's `RetryOptions.onRetry`. */
-  onRetry(input: string, api: Api): (info: { readonly attempt: number; readonly rateLimited: boolean }) => void;
+  onRetry(input: string, api: Api): (info: RetryInfo) => void;
   eventsSent(input: string, service: string, count: number): void;
   /** Events received and the checkpoint reached, reported by the service as they happen. */
   progress(input: string, service: string): ServiceProgress;
@@ -60,7 +81,7 @@ export function createMetrics(now: () => number = Date.now): Metrics {
   const duplicates = new Counter({ name: 'auditpull_events_duplicates_total', help: 'Duplicated events filtered out', labelNames: service, registers: [registry] });
   const cycles = new Counter({ name: 'auditpull_pull_cycles_total', help: 'Pull cycles completed', labelNames: service, registers: [registry] });
   const requests = new Counter({ name: 'auditpull_requests_total', help: 'Vendor API requests by endpoint and outcome', labelNames: ['input', 'endpoint', 'outcome'], registers: [registry] });
-  const retries = new Counter({ name: 'auditpull_retries_total', help: 'Vendor API calls retried (rate limits included)', labelNames: ['input', 'api', 'reason'], registers: [registry] });
+  const retries = new Counter({ name: 'auditpull_retries_total', help: 'Vendor API calls retried, by endpoint and reason (rate_limited or failure)', labelNames: ['input', 'endpoint', 'reason'], registers: [registry] });
   const tokens = new Counter({ name: 'auditpull_token_fetches_total', help: 'Lark tenant_access_token requests', labelNames: ['input'], registers: [registry] });
   const queueBytes = new Gauge({ name: 'auditpull_output_queue_bytes', help: 'Bytes of events waiting for an output', labelNames: ['output'], registers: [registry] });
   const outputSent = new Counter({ name: 'auditpull_output_events_sent_total', help: 'Events an output accepted', labelNames: ['output'], registers: [registry] });
@@ -101,7 +122,7 @@ export function createMetrics(now: () => number = Date.now): Metrics {
         if (endpoint === 'lark.token') tokens.inc({ input });
         try {
           const response = await base(request);
-          requests.inc({ input, endpoint, outcome: outcomeOf(response.status) });
+          requests.inc({ input, endpoint, outcome: await outcomeOf(api, response) });
           return response;
         } catch (error) {
           requests.inc({ input, endpoint, outcome: 'network_error' });
@@ -109,7 +130,7 @@ export function createMetrics(now: () => number = Date.now): Metrics {
         }
       };
     },
-    onRetry: (input, api) => (info) => retries.inc({ input, api, reason: info.rateLimited ? 'rate_limited' : 'failure' }),
+    onRetry: (input, api) => (info) => retries.inc({ input, endpoint: retryEndpoint(api, info.operation), reason: info.rateLimited ? 'rate_limited' : 'failure' }),
     eventsSent: (input, name, count) => sent.inc({ input, service: name }, count),
     progress: (input, name) => ({
       received: (count) => received.inc({ input, service: name }, count),

@@ -1,4 +1,5 @@
 import type Keyv from 'keyv';
+import type { RetryInfo } from '../lib/index.ts';
 import type { RunnerLogger } from './log.ts';
 import type { Outputs } from './outputs.ts';
 
@@ -63,5 +64,5 @@ export interface ServiceProgress {
 /** What the runner injects into lib clients: a `fetch` and a retry hook, both counting for metrics. */
 export interface HttpHooks {
   readonly fetch: typeof globalThis.fetch;
-  readonly onRetry: (info: { readonly attempt: number; readonly rateLimited: boolean }) => void;
+  readonly onRetry: (info: RetryInfo) => void;
 }

@@ -2,6 +2,7 @@ import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import pThrottle from 'p-throttle';
 import type { Logger } from '../log.ts';
 import { noopLogger } from '../log.ts';
+import { untilAborted } from '../http/abort.ts';
 import { withRetry, type RetryOptions } from '../http/retry.ts';
 import { VERSION } from '../version.ts';
 import type { AlibabaCredentials, SignatureVersion } from '../alibaba/sign.ts';
@@ -103,7 +104,8 @@ export function createActionTrailClient(options: ActionTrailClientOptions): Acti
 
   async function once<T>(send: (api: Client<paths>, signal: AbortSignal) => Promise<{ data?: T; error?: unknown; response: Response }>, signal: AbortSignal | undefined): Promise<T> {
     signal?.throwIfAborted();
-    await slot();
+    // Waiting for a slot is short at the default rate, but a stop must never wait behind a queue of calls.
+    await untilAborted(slot(), signal);
     let result: { data?: T; error?: unknown; response: Response };
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
@@ -130,7 +132,7 @@ export function createActionTrailClient(options: ActionTrailClientOptions): Acti
     api,
     baseUrl,
     call(send, callOptions = {}) {
-      return withRetry(() => once(send, callOptions.signal), classifyActionTrailError, { logger, ...options.retry, ...(callOptions.signal ? { signal: callOptions.signal } : {}) });
+      return withRetry(() => once(send, callOptions.signal), classifyActionTrailError, { logger, ...options.retry, operation: ACTION, ...(callOptions.signal ? { signal: callOptions.signal } : {}) });
     },
   };
 }

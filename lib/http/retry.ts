@@ -15,6 +15,19 @@ export type RetryDecision =
   | { readonly kind: 'rate-limited'; readonly retryAfterMs: number | undefined };
 
 /**
+ * What {@link RetryOptions.onRetry} is told before each retry.
+ * @public
+ */
+export interface RetryInfo {
+  /** The attempt that failed, from 1. */
+  readonly attempt: number;
+  /** The server asked to slow down (a rate limit or quota), rather than failed. */
+  readonly rateLimited: boolean;
+  /** The call being retried, as the client names it (`audit_infos`, `tenant_access_token`, `LookupEvents`, `PullLogs`, …). */
+  readonly operation?: string;
+}
+
+/**
  * Retry policy. Every attempt re-runs the whole operation, so auth middleware and signers run again.
  * @public
  */
@@ -36,12 +49,14 @@ export interface RetryOptions {
   readonly maxRetryTimeMs?: number;
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
-  /** Called before each retry (for metrics); `rateLimited` when the server asked to slow down. Must not throw. */
-  readonly onRetry?: (info: { readonly attempt: number; readonly rateLimited: boolean }) => void;
+  /** Called before each retry (for metrics). Its failures are ignored. */
+  readonly onRetry?: (info: RetryInfo) => void;
+  /** Names the call in `onRetry` reports; the lib clients set it to their operation's name. */
+  readonly operation?: string;
 }
 
 /** Resolved retry options. @internal */
-type RetryState = Required<Omit<RetryOptions, 'signal' | 'onRetry'>> & { signal: AbortSignal | undefined };
+type RetryState = Required<Omit<RetryOptions, 'signal' | 'onRetry' | 'operation'>> & { signal: AbortSignal | undefined };
 
 function resolve(options: RetryOptions): RetryState {
   return {
@@ -109,7 +124,12 @@ export async function withRetry<T>(
     shouldRetry: async ({ error, attemptNumber }) => {
       const decision = classify(error);
       if (decision.kind === 'fatal') return false;
-      options.onRetry?.({ attempt: attemptNumber, rateLimited: decision.kind === 'rate-limited' });
+      try {
+        const { operation: name } = options;
+        options.onRetry?.({ attempt: attemptNumber, rateLimited: decision.kind === 'rate-limited', ...(name === undefined ? {} : { operation: name }) });
+      } catch {
+        // A metrics hook must not turn a retry into a failure.
+      }
       if (decision.kind === 'rate-limited') {
         const left = state.maxRetryTimeMs - (performance.now() - startedAt);
         // A server that says when to come back is believed; one that does not gets a growing backoff.

@@ -150,7 +150,7 @@ export function createLarkClient(options: LarkClientOptions): LarkClient {
     ...(options.now ? { now: options.now } : {}),
     logger,
     // Token requests get the same retries as API calls (5xx, rate limits, network); wrong credentials fail at once.
-    fetchToken: () => withRetry(requestToken, classifyLarkError, { logger, ...options.retry }),
+    fetchToken: () => withRetry(requestToken, classifyLarkError, { logger, ...options.retry, operation: 'tenant_access_token' }),
   });
 
   // The token each response was sent with, so a rejection invalidates exactly that token.
@@ -208,7 +208,7 @@ export function createLarkClient(options: LarkClientOptions): LarkClient {
     tokens,
     baseUrl,
     call(operation, send, callOptions = {}) {
-      const retry = { logger, ...options.retry, ...(callOptions.signal ? { signal: callOptions.signal } : {}) };
+      const retry = { logger, ...options.retry, operation, ...(callOptions.signal ? { signal: callOptions.signal } : {}) };
       return withRetry(
         async () => {
           try {

@@ -174,7 +174,7 @@ export function createSlsClient(options: SlsClientOptions): SlsClient {
         return { data: result.data, response: result.response };
       },
       classifySlsError,
-      { logger, ...options.retry, ...(signal ? { signal } : {}) },
+      { logger, ...options.retry, operation, ...(signal ? { signal } : {}) },
     );
 
   return {

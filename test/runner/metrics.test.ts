@@ -90,6 +90,38 @@ describe('metrics of a running collector', () => {
     expect(text).not.toContain('sim-secret');
   }, 60_000);
 
+  it('count requests by outcome (a 400 rate limit included) and retries by endpoint and reason', async () => {
+    const sim = await startLarkSim();
+    const receiver = await startLineReceiver();
+    cleanup.push(() => sim.close(), () => receiver.close());
+    const nowS = Math.floor(Date.now() / 1000);
+    const events = sim.generateEvents({ count: 30, fromSeconds: nowS - 1800, toSeconds: nowS - 100 });
+    sim.inject({ kind: 'error', count: 1, status: 503, code: 1 }, { path: 'token' });
+    sim.inject({ kind: 'rate-limit', count: 2, resetSeconds: 1, status: 400 });
+    sim.inject({ kind: 'error', count: 1, status: 500, code: 1 });
+    const { config: path } = writeConfig(larkConfig({ simUrl: sim.url, receiverPort: receiver.port, start: isoSeconds((nowS - 3600) * 1000) }));
+    const metrics = createMetrics();
+    const config = loadConfig(path, { env: ENV });
+    const logger = createRunnerLogger({ level: 'error', write: () => {} });
+    expect(await runCollector({ config, logger, once: true, signal: new AbortController().signal, metrics })).toEqual([]);
+    expect(auditLines(receiver)).toBe(events.length);
+
+    const text = await metrics.registry.metrics();
+    const requests = (endpoint: string, outcome: string) => sample(text, 'auditpull_requests_total', { input: 'lark', endpoint, outcome });
+    const retries = (endpoint: string, reason: string) => sample(text, 'auditpull_retries_total', { input: 'lark', endpoint, reason });
+    expect(requests('lark.token', '5xx')).toBe(1);
+    expect(requests('lark.token', '2xx')).toBe(1);
+    expect(requests('lark.audit_infos', 'rate_limited')).toBe(2);
+    expect(requests('lark.audit_infos', '5xx')).toBe(1);
+    expect(retries('lark.token', 'failure')).toBe(1);
+    expect(retries('lark.audit_infos', 'rate_limited')).toBe(2);
+    expect(retries('lark.audit_infos', 'failure')).toBe(1);
+    expect(sample(text, 'auditpull_token_fetches_total', { input: 'lark' })).toBe(sim.stats.tokenRequests);
+    expect(sim.stats.tokenRequests).toBe(2);
+    expect(sample(text, 'auditpull_events_sent_total', lark)).toBe(events.length);
+    expect(sample(text, 'auditpull_pull_cycles_total', lark)).toBe(1);
+  }, 60_000);
+
   it('/readyz is 503 naming the services still in setup, then only the one a fatal setup error stopped', async () => {
     const sim = await startLarkSim({ latencyMs: 700 });
     const trail = await startActionTrailSim();
