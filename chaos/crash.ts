@@ -116,6 +116,26 @@ function start(args: string[]) {
   return { child, exited, stderr: () => stderr };
 }
 
+/** A config file in a fresh folder: SQLite state, one plain TCP output to `port`, the given inputs. */
+export function writeChaosConfig(port: number, inputs: string, hostname?: string): string {
+  const config = join(mkdtempSync(join(tmpdir(), 'auditpull-chaos-')), 'config.yaml');
+  const host = hostname === undefined ? '' : `, hostname: ${hostname}`;
+  writeFileSync(
+    config,
+    [
+      'globals:',
+      '  persistence: {type: sqlite, path: state/auditpull.sqlite}',
+      '  sender_stats_period_in_sec: 0',
+      'outputs:',
+      `  relay: {type: devo_platform, config: {address: 127.0.0.1, port: ${port}, type: TCP${host}}}`,
+      'inputs:',
+      inputs,
+      '',
+    ].join('\n'),
+  );
+  return config;
+}
+
 /**
  * Kills the collector `kills` times at random moments of the backfill (each run lives 150–1500 ms),
  * then lets a last `run --once` finish, and compares what the receiver got with what the vendor holds.
@@ -125,21 +145,7 @@ export async function crashConsistency(service: ChaosService, options: { events:
   const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
   const receiver: LineReceiver = await startLineReceiver();
   const setup = await rig(service, options.events, options.latencyMs ?? 80);
-  const dir = mkdtempSync(join(tmpdir(), 'auditpull-chaos-'));
-  const config = join(dir, 'config.yaml');
-  writeFileSync(
-    config,
-    [
-      'globals:',
-      '  persistence: {type: sqlite, path: state/auditpull.sqlite}',
-      '  sender_stats_period_in_sec: 0',
-      'outputs:',
-      `  relay: {type: devo_platform, config: {address: 127.0.0.1, port: ${receiver.port}, type: TCP, hostname: chaos}}`,
-      'inputs:',
-      setup.inputs,
-      '',
-    ].join('\n'),
-  );
+  const config = writeChaosConfig(receiver.port, setup.inputs, 'chaos');
   try {
     let kills = 0;
     let killsMidBackfill = 0;

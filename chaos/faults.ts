@@ -1,9 +1,8 @@
 // Vendor faults (issue 9, part 2): each scenario injects a fault into a simulator during a `run --once`
 // backfill. The run must either deliver every event exactly once (the fault was survived) or end with
 // the expected coded error — never hang, crash, skip silently or retry without bound.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { writeChaosConfig } from './crash.ts';
 import { spawn } from 'node:child_process';
 import { DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL, startActionTrailSim, type ActionTrailSim } from '../sim/actiontrail/index.ts';
 import { startLineReceiver } from '../sim/devo/index.ts';
@@ -81,21 +80,7 @@ export async function runScenario(scenario: FaultScenario, events = 300, timeout
       }
     }
     scenario.inject({ lark, trail, sls });
-    const dir = mkdtempSync(join(tmpdir(), 'auditpull-faults-'));
-    const config = join(dir, 'config.yaml');
-    writeFileSync(
-      config,
-      [
-        'globals:',
-        '  persistence: {type: sqlite, path: state/auditpull.sqlite}',
-        '  sender_stats_period_in_sec: 0',
-        'outputs:',
-        `  relay: {type: devo_platform, config: {address: 127.0.0.1, port: ${receiver.port}, type: TCP}}`,
-        'inputs:',
-        service,
-        '',
-      ].join('\n'),
-    );
+    const config = writeChaosConfig(receiver.port, service);
     const started = Date.now();
     const child = spawn(process.execPath, ['--no-warnings', CLI, 'run', '--once', '--config', config], { env: { ...process.env, CHAOS_SECRET: 'sim-secret' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
