@@ -1,7 +1,10 @@
 // Vendor faults (issue 9, part 2): each scenario injects a fault into a simulator during a `run --once`
 // backfill. The run must either deliver every event exactly once (the fault was survived) or end with
-// the expected coded error — never hang, crash, skip silently or retry without bound.
+// the expected coded error — never hang, crash, skip silently or retry without bound. Every byte the
+// collector sends passes a tap that checks it is valid UTF-8 (the receiver's own decoding would hide
+// invalid bytes behind U+FFFD).
 import { resolve } from 'node:path';
+import { createServer, connect, type Socket } from 'node:net';
 import { writeChaosConfig } from './crash.ts';
 import { spawn } from 'node:child_process';
 import { DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL, startActionTrailSim, type ActionTrailSim } from '../sim/actiontrail/index.ts';
@@ -20,7 +23,19 @@ export interface FaultScenario {
   inject(sims: Sims): void;
   /** `survive`: every event once, exit 0; otherwise the coded error expected, e.g. `PullError 300`. */
   readonly expect: 'survive' | string;
+  /** Lark `page_size` / ActionTrail `max_results`, small where a fault needs a window of several pages. @defaultValue 50 */
+  readonly pageSize?: number;
+  /** A further check of the events the receiver got. */
+  readonly check?: (events: ReadonlyArray<Record<string, unknown>>) => boolean;
+  /** Too slow for the vitest run (test/e2e/vendor-faults.test.ts skips it); `npm run chaos` runs it. */
+  readonly chaosOnly?: boolean;
 }
+
+/** Page size for the page faults: an hourly window (about 50 events) spans several pages, so each fault meets a request with a token. */
+const PAGED = 20;
+/** More than `MAX_EMPTY_PAGES` (lib/lark/paginate.ts): the library's bound, not the fault's end, must stop the run. */
+const ENDLESS = 2000;
+const hasReplacementChar = (events: ReadonlyArray<Record<string, unknown>>): boolean => events.some((event) => JSON.stringify(event).includes('\uFFFD'));
 
 export const SCENARIOS: readonly FaultScenario[] = [
   { name: 'Lark 429 storm (12 in a row, 1 s reset)', service: 'audit_infos', expect: 'survive', inject: (s) => s.lark.inject({ kind: 'rate-limit', count: 12, resetSeconds: 1 }) },
@@ -42,7 +57,63 @@ export const SCENARIOS: readonly FaultScenario[] = [
   { name: 'SLS corrupt LZ4 body x2', service: 'actiontrail_log_service', expect: 'survive', inject: (s) => s.sls.inject({ kind: 'corrupt', count: 2 }, { api: 'PullLogs' }) },
   { name: 'SLS truncated body x2', service: 'actiontrail_log_service', expect: 'survive', inject: (s) => s.sls.inject({ kind: 'truncate', count: 2 }, { api: 'PullLogs' }) },
   { name: 'SLS shard split before the pull', service: 'actiontrail_log_service', expect: 'survive', inject: (s) => void s.sls.splitShard(0) },
+  { name: 'Lark connection reset x3', service: 'audit_infos', expect: 'survive', inject: (s) => s.lark.inject({ kind: 'reset', count: 3 }) },
+  { name: 'ActionTrail connection reset x3', service: 'actiontrail', expect: 'survive', inject: (s) => s.trail.inject({ kind: 'reset', count: 3 }) },
+  { name: 'SLS PullLogs connection reset x3', service: 'actiontrail_log_service', expect: 'survive', inject: (s) => s.sls.inject({ kind: 'reset', count: 3 }, { api: 'PullLogs' }) },
+  { name: 'Lark slow answer (5 s, under the timeout)', service: 'audit_infos', expect: 'survive', inject: (s) => s.lark.inject({ kind: 'slow', count: 1, ms: 5000 }) },
+  // No config key sets the request timeout (lib's requestTimeoutMs, 30 s by default): the held request must time out and be retried.
+  { name: 'Lark request timeout (held past the 30 s default)', service: 'audit_infos', expect: 'survive', chaosOnly: true, inject: (s) => s.lark.inject({ kind: 'hold', count: 1 }) },
+  { name: 'Lark page_token repeated forever', service: 'audit_infos', expect: 'PullError 301', pageSize: PAGED, inject: (s) => s.lark.inject({ kind: 'repeat-page', count: ENDLESS }) },
+  { name: 'ActionTrail NextToken repeated forever', service: 'actiontrail', expect: 'PullError 301', pageSize: PAGED, inject: (s) => s.trail.inject({ kind: 'repeat-page', count: ENDLESS }) },
+  { name: 'Lark empty pages with has_more x3', service: 'audit_infos', expect: 'survive', pageSize: PAGED, inject: (s) => s.lark.inject({ kind: 'empty-page', count: 3 }) },
+  { name: 'ActionTrail empty pages with a NextToken x3', service: 'actiontrail', expect: 'survive', pageSize: PAGED, inject: (s) => s.trail.inject({ kind: 'empty-page', count: 3 }) },
+  { name: 'Lark endless empty pages with has_more', service: 'audit_infos', expect: 'PullError 301', pageSize: PAGED, inject: (s) => s.lark.inject({ kind: 'empty-page', count: ENDLESS }) },
+  { name: 'ActionTrail endless empty pages with a NextToken', service: 'actiontrail', expect: 'PullError 301', pageSize: PAGED, inject: (s) => s.trail.inject({ kind: 'empty-page', count: ENDLESS }) },
+  {
+    name: 'Lark invalid UTF-8 bytes in an event',
+    service: 'audit_infos',
+    expect: 'survive',
+    check: hasReplacementChar,
+    inject: (s) => s.lark.inject({ kind: 'bad-utf8', count: 1 }),
+  },
 ];
+
+/** A TCP relay to the receiver that checks the bytes the collector sends are valid UTF-8 (half-close passed on). */
+async function startUtf8Tap(port: number): Promise<{ port: number; valid(): boolean; close(): Promise<void> }> {
+  let valid = true;
+  const sockets = new Set<Socket>();
+  const server = createServer({ allowHalfOpen: true }, (client) => {
+    const upstream = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    const decode = (chunk?: Buffer): void => {
+      try {
+        if (chunk === undefined) decoder.decode();
+        else decoder.decode(chunk, { stream: true });
+      } catch {
+        valid = false;
+      }
+    };
+    client.on('data', (chunk: Buffer) => decode(chunk));
+    client.on('end', () => decode());
+    client.pipe(upstream);
+    upstream.pipe(client);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => (client.destroy(), upstream.destroy()));
+      socket.on('close', () => sockets.delete(socket));
+    }
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    port: (server.address() as { port: number }).port,
+    valid: () => valid,
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
 
 export interface FaultResult {
   readonly name: string;
@@ -52,6 +123,7 @@ export interface FaultResult {
   readonly events: number;
   readonly received: number;
   readonly distinct: number;
+  readonly validUtf8: boolean;
   readonly ok: boolean;
 }
 
@@ -60,6 +132,7 @@ export async function runScenario(scenario: FaultScenario, events = 300, timeout
   const from = nowS - 6 * 3600;
   const start = iso(from - 3600);
   const receiver = await startLineReceiver();
+  const tap = await startUtf8Tap(receiver.port);
   const lark = await startLarkSim();
   const trail = await startActionTrailSim({ throttlePerSecond: 1_000_000 });
   const sls = await startSlsSim({ shards: 2, credentials: [{ ...DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL }] });
@@ -68,19 +141,19 @@ export async function runScenario(scenario: FaultScenario, events = 300, timeout
     let service: string;
     if (scenario.service === 'audit_infos') {
       ids = lark.generateEvents({ count: events, fromSeconds: from, toSeconds: nowS - 120 }).map((e) => e.unique_id);
-      service = `  lark:\n    credentials: {app_id: ${DEFAULT_LARK_SIM_APP.appId}, app_secret: "\${CHAOS_SECRET}"}\n    requests_per_minute: 100000\n    override_base_url: ${lark.url}\n    services:\n      audit_infos: {initial_start_time_in_utc: "${start}", page_size: 50}`;
+      service = `  lark:\n    credentials: {app_id: ${DEFAULT_LARK_SIM_APP.appId}, app_secret: "\${CHAOS_SECRET}"}\n    requests_per_minute: 100000\n    override_base_url: ${lark.url}\n    services:\n      audit_infos: {initial_start_time_in_utc: "${start}", page_size: ${scenario.pageSize ?? 50}}`;
     } else {
       const alibaba = `  alibaba:\n    credentials: {access_key_id: ${DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL.accessKeyId}, access_key_secret: "\${CHAOS_SECRET}"}\n    region: cn-hangzhou\n    services:\n`;
       if (scenario.service === 'actiontrail') {
         ids = trail.generateEvents({ count: events, fromSeconds: from, toSeconds: nowS - 700 }).map((e) => String(e['eventId']));
-        service = `${alibaba}      actiontrail: {override_base_url: ${trail.url}, initial_start_time_in_utc: "${start}", requests_per_second: 100000}`;
+        service = `${alibaba}      actiontrail: {override_base_url: ${trail.url}, initial_start_time_in_utc: "${start}", requests_per_second: 100000, max_results: ${scenario.pageSize ?? 50}}`;
       } else {
         ids = sls.writeActionTrailEvents({ count: events, fromSeconds: from, toSeconds: nowS - 60, perGroup: 5, badJsonRate: 0 }).map((e) => String((e.event as Record<string, unknown>)['eventId']));
         service = `${alibaba}      actiontrail_log_service: {project: sim-project, logstore: actiontrail_sim-trail, override_base_url: ${sls.url}, initial_start_time_in_utc: "${start}", count: 20}`;
       }
     }
     scenario.inject({ lark, trail, sls });
-    const config = writeChaosConfig(receiver.port, service);
+    const config = writeChaosConfig(tap.port, service);
     const started = Date.now();
     const child = spawn(process.execPath, ['--no-warnings', CLI, 'run', '--once', '--config', config], { env: { ...process.env, CHAOS_SECRET: 'sim-secret' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -89,14 +162,17 @@ export async function runScenario(scenario: FaultScenario, events = 300, timeout
     const code = await new Promise<number | string>((done) => child.on('close', (c, s) => done(c ?? s ?? -1)));
     clearTimeout(timer);
     const seconds = (Date.now() - started) / 1000;
-    const keys = receiver.lines.map((line) => String((line.json as Record<string, unknown>)[scenario.service === 'audit_infos' ? 'unique_id' : 'eventId']));
+    const received = receiver.lines.map((line) => line.json as Record<string, unknown>);
+    const keys = received.map((json) => String(json[scenario.service === 'audit_infos' ? 'unique_id' : 'eventId']));
     const distinct = new Set(keys).size;
     const coded = /\[([A-Za-z]+Error \d+)\]/.exec(stderr)?.[1];
     const outcome = code === 'SIGKILL' ? 'hung (killed)' : code === 0 ? 'survived' : (coded ?? `exit ${String(code)} without a coded error`);
     const allOnce = keys.length === ids.length && distinct === ids.length && ids.every((id) => keys.includes(id));
-    const ok = scenario.expect === 'survive' ? code === 0 && allOnce : outcome === scenario.expect && keys.length === distinct;
-    return { name: scenario.name, expected: scenario.expect, outcome, seconds, events: ids.length, received: keys.length, distinct, ok };
+    const validUtf8 = tap.valid();
+    const expected = scenario.expect === 'survive' ? code === 0 && allOnce : outcome === scenario.expect && keys.length === distinct;
+    const ok = expected && validUtf8 && (scenario.check?.(received) ?? true);
+    return { name: scenario.name, expected: scenario.expect, outcome, seconds, events: ids.length, received: keys.length, distinct, validUtf8, ok };
   } finally {
-    await Promise.all([receiver.close(), lark.close(), trail.close(), sls.close()]);
+    await Promise.all([tap.close(), receiver.close(), lark.close(), trail.close(), sls.close()]);
   }
 }

@@ -2,6 +2,7 @@ import type { ActionTrailClient } from './client.ts';
 import { ActionTrailError } from './errors.ts';
 import type { operations } from './generated/schema.ts';
 import type { ActionTrailEvent, LookupAttribute } from './types.ts';
+import { MAX_EMPTY_PAGES } from '../lark/paginate.ts';
 import type { Page } from '../lark/types.ts';
 
 /**
@@ -25,7 +26,8 @@ type Response = operations['lookupEvents']['responses']['200']['content']['appli
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 
 /**
- * Every page of LookupEvents for one window, following `NextToken`.
+ * Every page of LookupEvents for one window, following `NextToken`. Stops with a `malformed` ActionTrailError
+ * when a NextToken repeats or after 1000 empty pages in a row (either would loop forever).
  * @public
  */
 export async function* paginateLookupEvents(client: ActionTrailClient, query: LookupEventsQuery): AsyncGenerator<Page<ActionTrailEvent>, void, undefined> {
@@ -42,6 +44,7 @@ export async function* paginateLookupEvents(client: ActionTrailClient, query: Lo
   });
   const seen = new Set<string>();
   let nextToken: string | undefined;
+  let emptyPages = 0;
   for (;;) {
     const token = nextToken;
     const body = await client.call<Response>(
@@ -65,9 +68,17 @@ export async function* paginateLookupEvents(client: ActionTrailClient, query: Lo
       query.signal ? { signal: query.signal } : {},
     );
     const next = typeof body.NextToken === 'string' && body.NextToken !== '' ? body.NextToken : undefined;
-    yield { items: body.Events ?? [], nextPageToken: next, hasMore: next !== undefined };
+    const items = body.Events ?? [];
+    yield { items, nextPageToken: next, hasMore: next !== undefined };
     if (next === undefined) return;
-    if (seen.has(next)) throw new ActionTrailError({ kind: 'malformed', message: 'ActionTrail returned a NextToken it had already returned; stopping to avoid a loop' });
+    if (seen.has(next)) {
+      throw new ActionTrailError({ kind: 'malformed', message: `ActionTrail returned the same NextToken twice (${next === token ? 'the one just sent' : 'an earlier one'}); stopping to avoid a loop` });
+    }
+    // The same bound as Lark's: no token repeats in an endless run of empty pages, so count them.
+    emptyPages = items.length === 0 ? emptyPages + 1 : 0;
+    if (emptyPages >= MAX_EMPTY_PAGES) {
+      throw new ActionTrailError({ kind: 'malformed', message: `ActionTrail answered ${MAX_EMPTY_PAGES} empty pages in a row, each with a new NextToken; stopping to avoid an endless loop` });
+    }
     seen.add(next);
     nextToken = next;
   }

@@ -8,8 +8,18 @@ type QueryOf<O extends keyof operations> = NonNullable<operations[O]['parameters
 type Body<T> = { data?: { has_more?: boolean; page_token?: string; items?: T[] } };
 
 /**
+ * Consecutive empty pages (`has_more` with a fresh token each time) after which a paginator stops with a
+ * `malformed` error. A vendor may answer a few empty pages while it scans (a filtered query), but a run
+ * with no end would loop forever, since no token repeats. 1000 pages is 10 minutes of requests at Lark's
+ * 100 per minute: far beyond any real gap, yet a bound.
+ * @internal
+ */
+export const MAX_EMPTY_PAGES = 1000;
+
+/**
  * Yield every page of one Lark list call until `has_more` is false. Stops with a `malformed` LarkError when
- * Lark repeats a page token (a loop). Pages, not items, so the caller can checkpoint after each one.
+ * Lark repeats a page token (a loop) or answers {@link MAX_EMPTY_PAGES} empty pages in a row. Pages, not
+ * items, so the caller can checkpoint after each one.
  * @internal
  */
 async function* paginate<T>(
@@ -20,6 +30,7 @@ async function* paginate<T>(
 ): AsyncGenerator<Page<T>, void, undefined> {
   const seenTokens = new Set<string>();
   let pageToken: string | undefined;
+  let emptyPages = 0;
   for (;;) {
     const token = pageToken;
     const body = await client.call<Body<T>>(operation, (api, timeout) => send(api, token, signal ? AbortSignal.any([signal, timeout]) : timeout), signal ? { signal } : {});
@@ -30,10 +41,15 @@ async function* paginate<T>(
       // Ending here would let the caller checkpoint past pages it never saw.
       throw new LarkError({ kind: 'malformed', operation, msg: 'Lark said has_more without a page_token' });
     }
-    yield { items: data.items ?? [], nextPageToken: next, hasMore };
+    const items = data.items ?? [];
+    yield { items, nextPageToken: next, hasMore };
     if (next === undefined) return;
     if (seenTokens.has(next)) {
-      throw new LarkError({ kind: 'malformed', operation, msg: 'Lark returned a page_token it had already returned; stopping to avoid a loop' });
+      throw new LarkError({ kind: 'malformed', operation, msg: `Lark returned the same page_token twice (${next === token ? 'the one just sent' : 'an earlier one'}); stopping to avoid a loop` });
+    }
+    emptyPages = items.length === 0 ? emptyPages + 1 : 0;
+    if (emptyPages >= MAX_EMPTY_PAGES) {
+      throw new LarkError({ kind: 'malformed', operation, msg: `Lark answered ${MAX_EMPTY_PAGES} empty pages in a row, each with has_more and a new page_token; stopping to avoid an endless loop` });
     }
     seenTokens.add(next);
     pageToken = next;

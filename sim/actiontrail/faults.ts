@@ -1,3 +1,4 @@
+import type { TokenAliases } from '../common/faults.ts';
 import { errors, type SimError } from './replies.ts';
 import type { ActionTrailSimFault } from './types.ts';
 
@@ -16,17 +17,28 @@ export class FaultQueue {
     this.#queue.push({ fault: { ...fault }, remaining: fault.count });
   }
 
-  /** Takes one use of the first pending fault. */
-  take(): ActionTrailSimFault | undefined {
-    const entry = this.#queue[0];
+  /** Takes one use of the first pending fault that `accepts` takes. */
+  take(accepts: (fault: ActionTrailSimFault) => boolean): ActionTrailSimFault | undefined {
+    const index = this.#queue.findIndex((entry) => accepts(entry.fault));
+    const entry = this.#queue[index];
     if (entry === undefined) return undefined;
     entry.remaining -= 1;
-    if (entry.remaining === 0) this.#queue.shift();
+    if (entry.remaining === 0) this.#queue.splice(index, 1);
     return entry.fault;
   }
 }
 
-/** The answer to a fault answered without processing; undefined for malformed and hold. */
+/** Faults that change a successful answer (to a request with a NextToken) rather than replace it. */
+export const changesAnswer = (fault: ActionTrailSimFault): boolean => fault.kind === 'repeat-page' || fault.kind === 'empty-page';
+
+/** A successful answer with an answer fault applied. */
+export function changeAnswer(fault: ActionTrailSimFault, body: Record<string, unknown>, sentToken: string, aliases: TokenAliases): Record<string, unknown> {
+  if (fault.kind === 'repeat-page') return { ...body, NextToken: sentToken };
+  if (fault.kind === 'empty-page') return { ...body, NextToken: aliases.create(sentToken), Events: [] };
+  return body;
+}
+
+/** The answer to a fault answered without processing; undefined for the others. */
 export function faultReply(fault: ActionTrailSimFault): SimError | undefined {
   switch (fault.kind) {
     case 'throttle':
@@ -34,8 +46,7 @@ export function faultReply(fault: ActionTrailSimFault): SimError | undefined {
       return errors.throttled(fault.retryAfterSeconds === undefined ? undefined : Math.round(fault.retryAfterSeconds * 1000));
     case 'error':
       return errors.custom(fault.status, fault.code, fault.message);
-    case 'malformed':
-    case 'hold':
+    default:
       return undefined;
   }
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { NonceMemory, authenticate, parseV2, parseV3 } from './auth.ts';
 import { generateEvents } from './data.ts';
 import { EventStore, Snapshots } from './event-store.ts';
-import { FaultQueue, SecondLimiter, faultReply } from './faults.ts';
+import { FaultQueue, SecondLimiter, changeAnswer, changesAnswer, faultReply } from './faults.ts';
 import { BodyTooLargeError, readBody, send } from './http.ts';
 import { lookupEvents } from './lookup-events.ts';
 import { resolveOptions } from './options.ts';
@@ -12,6 +12,7 @@ import { AUTH_CODES, errors, isSimError, type SimReply } from './replies.ts';
 import type { Pairs } from './signing.ts';
 import type { ActionTrailSim, ActionTrailSimOptions, ActionTrailSimRequest, ActionTrailSimStats } from './types.ts';
 import { createDelays } from '../common/delays.ts';
+import { TokenAliases, resetConnection } from '../common/faults.ts';
 
 /** Parameters of a V2 request that are not API parameters. */
 const COMMON_V2 = new Set([
@@ -49,6 +50,7 @@ export async function startActionTrailSim(options: ActionTrailSimOptions = {}): 
   const snapshots = new Snapshots();
   const nonces = new NonceMemory();
   const faults = new FaultQueue();
+  const aliases = new TokenAliases();
   const limiter = new SecondLimiter(config.throttlePerSecond);
   const stats: ActionTrailSimStats = { requests: 0, signatureFailures: 0, throttled: 0, byVersion: { v2: 0, v3: 0 } };
   const requests: ActionTrailSimRequest[] = [];
@@ -67,8 +69,10 @@ export async function startActionTrailSim(options: ActionTrailSimOptions = {}): 
     if (!auth.ok) return auth.reply;
     const limited = limiter.hit(auth.accessKeyId, simNow());
     if (limited !== undefined) return limited;
-    const apiParams = signature === 'v3' ? params.all : params.all.filter(([name]) => !COMMON_V2.has(name));
-    return lookupEvents(new URLSearchParams(apiParams as Array<[string, string]>), {
+    // An `empty-page` alias is signed as sent, then stands for the token it replaced.
+    const apiParams = (signature === 'v3' ? params.all : params.all.filter(([name]) => !COMMON_V2.has(name)))
+      .map(([name, value]): [string, string] => [name, name === 'NextToken' ? aliases.resolve(value) : value]);
+    return lookupEvents(new URLSearchParams(apiParams), {
       store,
       snapshots,
       nowMs: simNow(),
@@ -99,13 +103,20 @@ export async function startActionTrailSim(options: ActionTrailSimOptions = {}): 
     stats.requests += 1;
     if (signature !== 'none') stats.byVersion[signature] += 1;
 
-    const fault = routed ? faults.take() : undefined;
-    if (fault?.kind === 'hold') {
-      entry.code = 'held';
-      return; // never answered; close() ends the socket
+    const fault = routed ? faults.take((f) => !changesAnswer(f)) : undefined;
+    if (fault?.kind === 'hold' || fault?.kind === 'reset') {
+      entry.code = fault.kind === 'hold' ? 'held' : 'reset';
+      // A held request is never answered (close() ends the socket).
+      if (fault.kind === 'reset') resetConnection(req);
+      return;
     }
     await delay(config.latencyMs);
-    const reply = (fault === undefined ? undefined : faultReply(fault)) ?? (routed ? answer(req, signature, params, body) : errors.actionNotFound());
+    let reply = (fault === undefined ? undefined : faultReply(fault)) ?? (routed ? answer(req, signature, params, body) : errors.actionNotFound());
+    const sentToken = params.all.find(([name]) => name === 'NextToken')?.[1] ?? '';
+    if (fault === undefined && routed && !isSimError(reply) && sentToken !== '') {
+      const change = faults.take(changesAnswer);
+      if (change !== undefined) reply = { ...reply, body: changeAnswer(change, reply.body, sentToken, aliases) };
+    }
     if (isSimError(reply) && AUTH_CODES.has(reply.code)) stats.signatureFailures += 1;
     if (isSimError(reply) && reply.code === 'Throttling.User') stats.throttled += 1;
     const malformed = fault?.kind === 'malformed';

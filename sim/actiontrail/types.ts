@@ -58,13 +58,23 @@ export interface ActionTrailSimOptions {
  * - `malformed`: the request is processed (its nonce is used up), then HTTP 200 with the JSON
  *   answer cut in half.
  * - `hold`: no answer; the socket stays open until {@link ActionTrailSim.close}.
+ * - `reset`: the connection is reset (TCP RST) without an answer.
+ *
+ * Faults that change a successful answer wait, in order, for a request carrying a `NextToken`
+ * (so a first page or a setup probe does not use them up); the request is processed normally:
+ * - `repeat-page`: the page, with the very `NextToken` that was sent, so following it returns
+ *   the same page forever.
+ * - `empty-page`: `Events: []` with a fresh `NextToken` that continues where the one sent pointed.
  * @public
  */
 export type ActionTrailSimFault =
   | { kind: 'throttle'; count: number; retryAfterSeconds?: number }
   | { kind: 'error'; count: number; status: number; code: string; message?: string }
   | { kind: 'malformed'; count: number }
-  | { kind: 'hold'; count: number };
+  | { kind: 'hold'; count: number }
+  | { kind: 'reset'; count: number }
+  | { kind: 'repeat-page'; count: number }
+  | { kind: 'empty-page'; count: number };
 
 /**
  * Counters kept by the simulator.
@@ -94,7 +104,7 @@ export interface ActionTrailSimRequest {
   query: Record<string, string>;
   /** HTTP status sent; 0 while unanswered (held). */
   status: number;
-  /** Error `Code` sent; `''` for a 200 answer, `'malformed'` for a cut answer, `'held'` for none. */
+  /** Error `Code` sent; `''` for a 200 answer, `'malformed'` for a cut answer, `'held'` or `'reset'` for none. */
   code: string;
   /** Sim time of arrival, epoch ms. */
   at: number;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, readBodyBytes } from '../common/body.ts';
+import { BAD_UTF8 } from './faults.ts';
 import type { SimReply } from './types.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -20,11 +21,21 @@ export function parseJson(text: string): unknown {
   }
 }
 
-/** Writes a reply; `malformed` sends HTTP 200 with the JSON cut in half. Returns the code logged. */
-export function send(res: ServerResponse, reply: SimReply, malformed = false): number {
+/**
+ * Writes a reply; `malformed` sends HTTP 200 with the JSON cut in half, `bad-utf8` turns the
+ * {@link BAD_UTF8} placeholders into their invalid bytes. Returns the code logged.
+ */
+export function send(res: ServerResponse, reply: SimReply, mangle?: 'malformed' | 'bad-utf8'): number {
   if (res.destroyed || res.writableEnded || res.socket === null || res.socket.destroyed) return -1;
+  const malformed = mangle === 'malformed';
   const json = JSON.stringify(reply.body);
-  const body = Buffer.from(malformed ? json.slice(0, Math.ceil(json.length / 2)) : json, 'utf8');
+  let body = Buffer.from(malformed ? json.slice(0, Math.ceil(json.length / 2)) : json, 'utf8');
+  if (mangle === 'bad-utf8') {
+    for (const [placeholder, bytes] of BAD_UTF8) {
+      const at = body.indexOf(placeholder);
+      if (at >= 0) body = Buffer.concat([body.subarray(0, at), bytes, body.subarray(at + placeholder.length)]);
+    }
+  }
   res.writeHead(malformed ? 200 : reply.status, {
     ...reply.headers,
     'content-type': 'application/json; charset=utf-8',

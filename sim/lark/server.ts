@@ -5,12 +5,13 @@ import { AUDIT_INFOS_PATH, handleAuditInfos } from './audit-infos.ts';
 import { generateAuditItems } from './data.ts';
 import { DLP_EXECUTE_LOGS_PATH, DlpLogs } from './dlp-logs.ts';
 import { EventStore, PageTokens } from './event-store.ts';
-import { type Endpoint, FaultQueue, SlidingWindowLimiter, faultReply } from './faults.ts';
+import { type Endpoint, FaultQueue, SlidingWindowLimiter, canChange, changeAnswer, changesAnswer, faultReply } from './faults.ts';
 import { BodyTooLargeError, parseJson, readBody, send } from './http.ts';
 import { resolveOptions } from './options.ts';
 import { TokenAuthority } from './tokens.ts';
 import type { LarkSim, LarkSimFault, LarkSimOptions, LarkSimRequest, LarkSimStats, SimReply } from './types.ts';
 import { createDelays } from '../common/delays.ts';
+import { TokenAliases, resetConnection } from '../common/faults.ts';
 
 export { DEFAULT_LARK_SIM_APP } from './options.ts';
 
@@ -59,6 +60,7 @@ export async function startLarkSim(options: LarkSimOptions = {}): Promise<LarkSi
   const admin = new AdminLogs({ unit: config.adminTimeUnit, maxPageSize: config.maxAdminPageSize });
   const dlp = new DlpLogs({ unit: config.dlpTimeUnit, maxPageSize: config.maxDlpPageSize, duplicateRate: config.dlpDuplicateRate });
   const faults = new FaultQueue();
+  const aliases = new TokenAliases();
   const limiter = new SlidingWindowLimiter(config.rateLimitPerMinute);
   const stats: LarkSimStats = {
     tokenRequests: 0, tokensIssued: 0, tokenIssuedAt: [], auditRequests: 0, adminRequests: 0, dlpRequests: 0,
@@ -129,19 +131,39 @@ export async function startLarkSim(options: LarkSimOptions = {}): Promise<LarkSi
       if (state === 'expired' || state === 'revoked') stats.staleTokenRequests += 1;
       if (state === 'expired') stats.expiredTokenRequests += 1;
     }
-    const fault = endpoint === undefined ? undefined : faults.take(endpoint);
+    const fault = endpoint === undefined ? undefined : faults.take(endpoint, (f) => !changesAnswer(f));
     if (fault?.kind === 'hold') return; // never answered; close() ends the socket
+    if (fault?.kind === 'reset') return resetConnection(req);
+    if (fault?.kind === 'slow') await delay(fault.ms);
 
     await delay(config.latencyMs);
     let reply = fault === undefined ? undefined : faultReply(fault, config.rateLimitPerMinute);
+    // The token as sent: a repeated page repeats it, an empty page gets a fresh one standing for it.
+    const sentToken = url.searchParams.get('page_token') ?? '';
     if (reply === undefined) {
       if (endpoint === 'token') reply = await issueToken(req);
-      else if (endpoint !== undefined) reply = logEndpoint(endpoint, req, url.searchParams);
+      else if (endpoint !== undefined) reply = logEndpoint(endpoint, req, withRealToken(url.searchParams, sentToken));
       else reply = { status: 404, body: { code: 404, msg: 'not found' } };
     }
+    let mangle: 'malformed' | 'bad-utf8' | undefined = fault?.kind === 'malformed' ? 'malformed' : undefined;
+    if (fault === undefined && endpoint !== undefined && endpoint !== 'token') {
+      const current = reply;
+      const change = faults.take(endpoint, (f) => changesAnswer(f) && canChange(f, current, sentToken));
+      if (change !== undefined) reply = changeAnswer(change, reply, sentToken, aliases);
+      if (change?.kind === 'bad-utf8') mangle = 'bad-utf8';
+    }
     if (reply.body.code === 99991400) stats.rateLimited += 1;
-    entry.code = send(res, reply, fault?.kind === 'malformed');
+    entry.code = send(res, reply, mangle);
     entry.status = res.headersSent ? res.statusCode : 0;
+  };
+
+  /** The query with an `empty-page` alias replaced by the token it stands for. */
+  const withRealToken = (query: URLSearchParams, sentToken: string): URLSearchParams => {
+    const real = aliases.resolve(sentToken);
+    if (real === sentToken) return query;
+    const copy = new URLSearchParams(query);
+    copy.set('page_token', real);
+    return copy;
   };
 
   const server = createServer((req, res) => {

@@ -116,13 +116,29 @@ export interface LarkSimEvent {
  * - `error`: the given HTTP status and `{code, msg}`.
  * - `malformed`: HTTP 200 whose JSON body is cut in half (the request is otherwise processed).
  * - `hold`: no answer at all; the socket stays open until {@link LarkSim.close}.
+ * - `reset`: the connection is reset (TCP RST) without an answer.
+ * - `slow`: answered normally, `ms` milliseconds late.
+ *
+ * Faults that change a successful answer wait, in order, for a request they can change, so a
+ * first page or a setup probe does not use them up:
+ * - `repeat-page` (a request with a `page_token`): the page, with `has_more: true` and the very
+ *   `page_token` that was sent, so following it returns the same page forever.
+ * - `empty-page` (a request with a `page_token`): `{has_more: true, page_token, items: []}` with a
+ *   fresh `page_token` that continues where the one sent pointed.
+ * - `bad-utf8` (an answer with items): HTTP 200 whose first item has raw invalid UTF-8 inside three
+ *   of its string values (`0xff`; `0xc3 0x28`; `0xed 0xa0 0x80`, an encoded lone surrogate).
  * @public
  */
 export type LarkSimFault =
   | { kind: 'rate-limit'; count: number; resetSeconds: number; status?: 429 | 400 }
   | { kind: 'error'; count: number; status: number; code: number; msg?: string }
   | { kind: 'malformed'; count: number }
-  | { kind: 'hold'; count: number };
+  | { kind: 'hold'; count: number }
+  | { kind: 'reset'; count: number }
+  | { kind: 'slow'; count: number; ms: number }
+  | { kind: 'repeat-page'; count: number }
+  | { kind: 'empty-page'; count: number }
+  | { kind: 'bad-utf8'; count: number };
 
 /**
  * Counters kept by the simulator.
@@ -178,7 +194,7 @@ export interface LarkSimRequest {
   queryAll?: Record<string, string[]>;
   /** HTTP status sent; 0 while unanswered (held). */
   status: number;
-  /** The JSON `code` sent; -1 when no parseable body was sent (held or malformed). */
+  /** The JSON `code` sent; -1 when no parseable body was sent (held, reset or malformed). */
   code: number;
   /** Sim time of arrival, epoch ms. */
   at: number;

@@ -12,6 +12,7 @@ import { handle, route, type Route } from './routes.ts';
 import { ShardStore } from './shard-store.ts';
 import type { SlsSim, SlsSimFault, SlsSimOptions, SlsSimRequest, SlsSimStats } from './types.ts';
 import { createDelays } from '../common/delays.ts';
+import { resetConnection } from '../common/faults.ts';
 
 /**
  * The project a Host names: its first label, or undefined for a bare IP or `localhost`
@@ -94,9 +95,11 @@ export async function startSlsSim(options: SlsSimOptions = {}): Promise<SlsSim> 
     const api = target?.api;
     const shardOfRequest = /\/shards\/(\d+)$/.exec(url.pathname)?.[1];
     const fault: SlsSimFault | undefined = api === undefined ? undefined : faults.take(api, shardOfRequest === undefined ? undefined : Number(shardOfRequest));
-    if (fault?.kind === 'hold') {
-      entry.errorCode = 'held';
-      return; // never answered; close() ends the socket
+    if (fault?.kind === 'hold' || fault?.kind === 'reset') {
+      entry.errorCode = fault.kind === 'hold' ? 'held' : 'reset';
+      // A held request is never answered (close() ends the socket).
+      if (fault.kind === 'reset') resetConnection(req);
+      return;
     }
     await delay(config.latencyMs);
     const reply = fault?.kind === 'throttle'

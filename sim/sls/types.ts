@@ -79,7 +79,7 @@ export interface SlsSimRequest {
   query: Record<string, string>;
   /** HTTP status sent; 0 while unanswered (held). */
   status: number;
-  /** `errorCode` sent; `''` for 200, `'held'` for none, `'corrupt'`/`'truncate'` for mangled bodies. */
+  /** `errorCode` sent; `''` for 200, `'held'` or `'reset'` for none, `'corrupt'`/`'truncate'` for mangled bodies. */
   errorCode: string;
   /** Sim time of arrival, epoch ms. */
   at: number;
@@ -137,6 +137,7 @@ export interface SlsSimActionTrailOptions {
  * - `truncate`: processed normally, then only the first half of the body is sent (with a
  *   matching `content-length`).
  * - `hold`: no answer; the socket stays open until {@link SlsSim.close}.
+ * - `reset`: the connection is reset (TCP RST) without an answer.
  * @public
  */
 export type SlsSimFault =
@@ -144,7 +145,8 @@ export type SlsSimFault =
   | { kind: 'error'; count: number; status: number; errorCode: string; errorMessage?: string }
   | { kind: 'corrupt'; count: number }
   | { kind: 'truncate'; count: number }
-  | { kind: 'hold'; count: number };
+  | { kind: 'hold'; count: number }
+  | { kind: 'reset'; count: number };
 
 /**
  * The APIs a fault can be limited to.
