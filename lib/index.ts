@@ -32,6 +32,7 @@ export { createSqliteStore, SqliteStore } from './checkpoint/sqlite-store.ts';
 export type { SqliteStoreOptions } from './checkpoint/sqlite-store.ts';
 export { openStateStore } from './checkpoint/store.ts';
 export type { StateStoreOptions } from './checkpoint/store.ts';
+export type { StateStoreRetryOptions } from './checkpoint/transient-retry.ts';
 export { createWindowedCheckpoint, loadOrInitWindowedState } from './checkpoint/windowed-state.ts';
 export type { WindowedState } from './checkpoint/windowed-state.ts';
 export { pullWindows } from './checkpoint/windowed-pull.ts';

@@ -41,9 +41,12 @@ function asCoded(error: unknown): AuditpullError {
   return isAuditpullError(error) ? error : new AuditpullError(301, `Unexpected error: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
-export async function openState(config: Config): Promise<Keyv> {
+export async function openState(config: Config, logger?: RunnerLogger): Promise<Keyv> {
   const p = config.globals.persistence;
-  return openStateStore(p.type === 'sqlite' ? { type: 'sqlite', path: configPath(config, p.path) } : p);
+  // A Redis or Postgres restart pauses the services for up to 30 s instead of stopping them; say so.
+  const onRetry = (info: { attempt: number; delayMs: number; message: string }) =>
+    logger?.warn(`State store ${p.type} unreachable (${info.message}); retrying in ${(info.delayMs / 1000).toFixed(1)} s (attempt ${info.attempt})`);
+  return openStateStore(p.type === 'sqlite' ? { type: 'sqlite', path: configPath(config, p.path) } : p, 'auditpull', { onRetry });
 }
 
 /** HTTP hooks for one input's clients: instrumented when metrics are on. */
@@ -191,7 +194,7 @@ function afterStop(signal: AbortSignal, ms: number): Promise<void> {
 export async function runCollector(options: CollectorOptions): Promise<AuditpullError[]> {
   const { config, logger } = options;
   const now = options.now ?? Date.now;
-  const store = await openState(config);
+  const store = await openState(config, logger);
   let outputs: Outputs | undefined;
   let metricsServer: { close(): Promise<void> } | undefined;
   try {

@@ -3,6 +3,7 @@ import KeyvPostgres from '@keyv/postgres';
 import KeyvRedis from '@keyv/redis';
 import { AuditpullError } from '../errors/auditpull-error.ts';
 import { createSqliteStore } from './sqlite-store.ts';
+import { retryLostConnections, type StateStoreRetryOptions } from './transient-retry.ts';
 
 /**
  * Where state lives: SQLite (embedded, the default), Redis or Postgres (shared by several processes), or
@@ -18,13 +19,14 @@ export type StateStoreOptions =
 /** How long a remote store may take to answer before the operation fails (and the service stops coded). */
 const REMOTE_TIMEOUT_MS = 5000;
 
-function adapter(options: StateStoreOptions): unknown {
+function adapter(options: StateStoreOptions, retry: StateStoreRetryOptions): unknown {
   switch (options.type) {
     case 'sqlite':
       return createSqliteStore({ path: options.path });
     case 'redis':
       // No offline queue and a bounded reconnect: with Redis down a checkpoint write must fail, not wait forever.
-      return new KeyvRedis(
+      return retryLostConnections(
+        new KeyvRedis(
         {
           url: options.url,
           disableOfflineQueue: true,
@@ -32,9 +34,11 @@ function adapter(options: StateStoreOptions): unknown {
         },
         // Not @keyv/redis's connectionTimeout: its timer is never cleared and holds the process open; the socket's connectTimeout bounds connecting.
         { throwOnConnectError: true, throwOnErrors: true },
+        ),
+        retry,
       );
     case 'postgres':
-      return new KeyvPostgres({ uri: options.url, table: options.table ?? 'auditpull_state', connectionTimeoutMillis: REMOTE_TIMEOUT_MS, max: 4 });
+      return retryLostConnections(new KeyvPostgres({ uri: options.url, table: options.table ?? 'auditpull_state', connectionTimeoutMillis: REMOTE_TIMEOUT_MS, max: 4 }), retry);
     case 'memory':
       return new Map();
   }
@@ -55,15 +59,25 @@ function where(options: StateStoreOptions): string {
 
 /**
  * Open the state store as a Keyv that throws on store errors (a failed checkpoint must never pass silently).
- * Throws StateError 500 when it cannot be opened.
+ * Throws StateError 500 when it cannot be opened. Once open, a Redis or Postgres store retries operations
+ * that fail because the connection was lost for `retry.retryForMs` (30 s) before they fail.
  * @public
  */
-export async function openStateStore(options: StateStoreOptions, namespace = 'auditpull'): Promise<Keyv> {
+export async function openStateStore(options: StateStoreOptions, namespace = 'auditpull', retry: StateStoreRetryOptions = {}): Promise<Keyv> {
   let keyv: Keyv | undefined;
+  // Opening fails fast: an unreachable server at start is a setup error, not an outage to wait out.
+  let opened = false;
   try {
-    keyv = new Keyv({ store: adapter(options), namespace, throwOnErrors: true, emitErrors: false });
+    const store = adapter(options, {
+      ...retry,
+      get retryForMs() {
+        return opened ? (retry.retryForMs ?? 30_000) : 0;
+      },
+    });
+    keyv = new Keyv({ store, namespace, throwOnErrors: true, emitErrors: false });
     // Touch the store so a corrupt file, bad path or unreachable server fails here, not at the first checkpoint.
     await keyv.get('__open_check__');
+    opened = true;
     return keyv;
   } catch (error) {
     await keyv?.disconnect().catch(() => {});

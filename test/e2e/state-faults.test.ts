@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startLineReceiver, type LineReceiver } from '../../sim/devo/index.ts';
 import { startLarkSim, type LarkSim } from '../../sim/lark/index.ts';
 import { isoSeconds, larkConfig, runCli, startCli, waitFor, writeConfig } from '../helpers/cli.ts';
+import { startRedis, type RestartableServer } from '../helpers/servers.ts';
 
 let sim: LarkSim | undefined;
 let receiver: LineReceiver | undefined;
@@ -45,4 +46,42 @@ describe('state faults', () => {
     expect(await run.exited).toBe(1);
     expect(receiver.lines.length).toBeLessThan(4000);
   }, 60_000);
+});
+
+describe('Redis restarted mid-run', () => {
+  let redis: RestartableServer | undefined;
+  afterEach(async () => {
+    await redis?.stop();
+  });
+
+  it('the backfill survives a Redis restart: a warning while it is down, then every event once, no StateError', async () => {
+    redis = await startRedis({ persistent: true });
+    sim = await startLarkSim({ latencyMs: 30 });
+    receiver = await startLineReceiver();
+    const nowS = Math.floor(Date.now() / 1000);
+    const events = sim.generateEvents({ count: 3000, fromSeconds: nowS - 10 * 3600, toSeconds: nowS - 100 });
+    const { config } = writeConfig(
+      larkConfig({ simUrl: sim.url, receiverPort: receiver.port, start: isoSeconds((nowS - 11 * 3600) * 1000), service: { max_window_seconds: 3600 } })
+        .replace('{type: sqlite, path: state/auditpull.sqlite}', `{type: redis, url: "${redis.url}"}`)
+        .replace('    override_base_url:', '    requests_per_minute: 6000\n    override_base_url:'),
+    );
+    const run = startCli(['run', '--config', config], { env });
+    try {
+      await waitFor(() => receiver!.lines.length >= 500, 30_000, 'the backfill to be under way');
+      await redis.stop();
+      await new Promise((r) => setTimeout(r, 1500));
+      await redis.start();
+      await waitFor(() => receiver!.lines.length >= events.length || run.child.exitCode !== null, 90_000, 'the backfill to finish');
+      await new Promise((r) => setTimeout(r, 500));
+      const ids = receiver.lines.map((l) => (l.json as { unique_id: string }).unique_id);
+      expect(run.child.exitCode, run.stderr).toBeNull();
+      expect(new Set(ids)).toEqual(new Set(events.map((e) => e.unique_id)));
+      expect(ids.length - new Set(ids).size).toBe(0);
+      expect(run.stderr).toMatch(/WARN .*State store redis unreachable .*retrying in/);
+      expect(run.stderr).not.toMatch(/StateError/);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  }, 120_000);
 });

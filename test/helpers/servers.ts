@@ -48,11 +48,27 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-export async function startRedis(): Promise<RunningServer> {
+export interface RestartableServer extends RunningServer {
+  /** Start it again on the same port, with the data it had (Redis: append-only file, fsync always). */
+  start(): Promise<void>;
+}
+
+/**
+ * A Redis on a free port. With `persistent`, it keeps an append-only file in a temporary folder so it can be
+ * stopped and started again with its data, as a production Redis restarts.
+ */
+export async function startRedis(options: { persistent?: boolean } = {}): Promise<RestartableServer> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitForPort(port);
-  return { url: `redis://127.0.0.1:${port}`, stop: stopper(child) };
+  const dir = mkdtempSync(join(tmpdir(), 'auditpull-redis-'));
+  const persistence = options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir] : ['--save', '', '--appendonly', 'no'];
+  let stop: () => Promise<void> = async () => {};
+  const start = async () => {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence], { stdio: 'ignore' });
+    stop = stopper(child);
+    await waitForPort(port);
+  };
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, start, stop: () => stop() };
 }
 
 function postgresBin(name: string): string {

@@ -80,15 +80,33 @@ describe('state store failures are coded, never swallowed', () => {
     }
   }, 60_000);
 
-  it('a checkpoint write to a Redis that went down is StateError 502', async () => {
+  it('a checkpoint write to a Redis that stays down is retried for retryForMs, then StateError 502', async () => {
     const own = await startRedis();
-    const store = await openStateStore({ type: 'redis', url: own.url });
+    const retries: string[] = [];
+    const store = await openStateStore({ type: 'redis', url: own.url }, 'auditpull', { retryForMs: 3000, onRetry: (info) => retries.push(info.message) });
     const checkpoint = createWindowedCheckpoint(store, 'state:k');
     await own.stop();
+    const started = Date.now();
     const error = await checkpoint
       .save({ version: 1, initial_start_time_in_utc: '2026-01-01T00:00:00Z', last_run_datetime: '2026-01-01T00:00:00Z', last_ids: [] })
       .catch((e: unknown) => e);
     expect(isAuditpullError(error) && error.id).toBe(502);
+    expect(retries.length).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     await store.disconnect().catch(() => {});
+  }, 60_000);
+
+  it('a Redis restart between two writes costs a pause: the write after it lands, with the data Redis kept', async () => {
+    const own = await startRedis({ persistent: true });
+    const store = await openStateStore({ type: 'redis', url: own.url }, 'auditpull', { retryForMs: 20_000 });
+    await store.set('before', 1);
+    await own.stop();
+    const restarted = new Promise((r) => setTimeout(r, 1000)).then(() => own.start());
+    await store.set('during', 2);
+    await restarted;
+    expect(await store.get('before')).toBe(1);
+    expect(await store.get('during')).toBe(2);
+    await store.disconnect().catch(() => {});
+    await own.stop();
   }, 60_000);
 });
