@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
@@ -40,11 +40,18 @@ export class SqliteStore extends EventEmitter {
     super();
     const table = options.table ?? 'keyv';
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new TypeError('[auditpull] sqlite table name must be an identifier');
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    if (options.path !== ':memory:') {
+      mkdirSync(dirname(options.path), { recursive: true });
+      assertWritable(options.path);
+    }
     this.opts = { dialect: 'sqlite', url: options.path };
     this.db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
-    // State holds cached tenant tokens: readable by the collector's user only.
-    if (options.path !== ':memory:') chmodSync(options.path, 0o600);
+    // State holds cached tenant tokens: readable by the collector's user only. Only group and other bits are
+    // taken away, so an owner's read-only mark is never undone.
+    if (options.path !== ':memory:') {
+      const { mode } = statSync(options.path);
+      if ((mode & 0o077) !== 0) chmodSync(options.path, mode & 0o700);
+    }
     this.identity = options.path === ':memory:' ? undefined : fileIdentity(options.path);
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
     this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
@@ -126,6 +133,22 @@ export class SqliteStore extends EventEmitter {
  */
 export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return new SqliteStore(options);
+}
+
+/**
+ * SQLite opens a file it cannot write read-only without a word, and the first checkpoint would fail after
+ * events were sent. Refuse at open instead (`access` also sees an immutable file, even as root).
+ */
+function assertWritable(path: string): void {
+  for (const file of [path, `${path}-wal`]) {
+    try {
+      accessSync(file, constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      throw new Error(`the state file ${file} is read-only (${code ?? 'not writable'}); the collector must be able to write its checkpoints there`, { cause: error });
+    }
+  }
 }
 
 function fileIdentity(path: string): string | undefined {

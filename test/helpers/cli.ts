@@ -17,8 +17,18 @@ export interface CliRun {
 }
 
 /** Start the CLI from source (Node 24 strips the types) as a real process, as users run it. */
-export function startCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): CliRun {
-  const child = spawn(process.execPath, ['--no-warnings', CLI, ...args], {
+export interface CliOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Run under `ulimit -f`: writes that would grow a file past this fail (EFBIG), as on a full disk. */
+  fileSizeLimitKiB?: number;
+}
+
+export function startCli(args: readonly string[], options: CliOptions = {}): CliRun {
+  const argv = [process.execPath, '--no-warnings', CLI, ...args];
+  const [command, commandArgs] =
+    options.fileSizeLimitKiB === undefined ? [argv[0]!, argv.slice(1)] : ['/bin/sh', ['-c', `ulimit -f ${options.fileSizeLimitKiB * 2} && exec "$@"`, 'sh', ...argv]];
+  const child = spawn(command, commandArgs, {
     cwd: options.cwd ?? process.cwd(),
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,7 +73,7 @@ export function renderLogLine(line: string): string {
 }
 
 /** Run the CLI to completion. */
-export async function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
+export async function runCli(args: readonly string[], options: CliOptions = {}) {
   const run = startCli(args, options);
   const code = await run.exited;
   await new Promise((resolve) => setImmediate(resolve));
