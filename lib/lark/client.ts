@@ -146,6 +146,8 @@ export function createLarkClient(options: LarkClientOptions): LarkClient {
     // The secret's digest is in the key so a rotated (or mistyped) secret never reuses a token cached by another.
     cacheKey: `lark:tenant_access_token:${baseUrl}:${options.appId}:${createHash('sha256').update(options.appSecret).digest('hex').slice(0, 16)}`,
     ...(options.tokenStore ? { store: options.tokenStore } : {}),
+    // A token in a shared store is encrypted under the app secret: the state holds nothing usable on its own.
+    sealWith: options.appSecret,
     ...(options.refreshBeforeExpiryMs === undefined ? {} : { refreshBeforeExpiryMs: options.refreshBeforeExpiryMs }),
     ...(options.now ? { now: options.now } : {}),
     logger,

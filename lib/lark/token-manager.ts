@@ -1,3 +1,4 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { untilAborted } from '../http/abort.ts';
 import type { Logger } from '../log.ts';
 import { noopLogger } from '../log.ts';
@@ -32,6 +33,13 @@ export interface TenantTokenManagerOptions {
    * token instead of the old one again. @defaultValue 1740000 (29 minutes)
    */
   readonly refreshBeforeExpiryMs?: number;
+  /**
+   * A secret (the app secret) the token is encrypted with (AES-256-GCM, key by HKDF-SHA256 over this and
+   * `cacheKey`) before it goes into `store`: a shared state store or a copy of its file then holds no usable
+   * token, while every process with the same app secret can still share it. Without it the token is stored
+   * as is.
+   */
+  readonly sealWith?: string;
   readonly now?: () => number;
   readonly logger?: Logger;
 }
@@ -74,6 +82,48 @@ function isCachedToken(value: unknown): value is CachedTenantToken {
   return typeof v['token'] === 'string' && typeof v['expiresAt'] === 'number' && typeof v['refreshAt'] === 'number';
 }
 
+/** How a token is kept in the store: as is, or sealed. */
+interface TokenCodec {
+  encode(cached: CachedTenantToken): unknown;
+  decode(value: unknown): CachedTenantToken | undefined;
+}
+
+const plainCodec: TokenCodec = { encode: (cached) => cached, decode: (value) => (isCachedToken(value) ? value : undefined) };
+
+const SEALED_PREFIX = 'aes-256-gcm:';
+
+function sealingCodec(secret: string, context: string): TokenCodec {
+  const key = Buffer.from(hkdfSync('sha256', secret, 'auditpull tenant token', context, 32));
+  return {
+    encode({ token, expiresAt, refreshAt }) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      // The times are bound to the token as associated data, so a store edit cannot stretch its life.
+      cipher.setAAD(Buffer.from(`${expiresAt}:${refreshAt}`));
+      const sealed = Buffer.concat([iv, cipher.update(token, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+      return { sealed: `${SEALED_PREFIX}${sealed.toString('base64')}`, expiresAt, refreshAt };
+    },
+    decode(value) {
+      if (typeof value !== 'object' || value === null) return undefined;
+      const v = value as Record<string, unknown>;
+      const { sealed, expiresAt, refreshAt } = v;
+      if (typeof sealed !== 'string' || !sealed.startsWith(SEALED_PREFIX) || typeof expiresAt !== 'number' || typeof refreshAt !== 'number') return undefined;
+      const bytes = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64');
+      if (bytes.length < 12 + 16) return undefined;
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
+        decipher.setAAD(Buffer.from(`${expiresAt}:${refreshAt}`));
+        decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+        const token = Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]).toString('utf8');
+        return { token, expiresAt, refreshAt };
+      } catch {
+        // Sealed under another secret (rotated) or altered: as good as no token.
+        return undefined;
+      }
+    },
+  };
+}
+
 /**
  * Create a tenant token manager. Usually made for you by `createLarkClient`.
  * @public
@@ -83,6 +133,7 @@ export function createTenantTokenManager(options: TenantTokenManagerOptions): Te
   const now = options.now ?? Date.now;
   const refreshBefore = options.refreshBeforeExpiryMs ?? 29 * 60_000;
   const logger = options.logger ?? noopLogger;
+  const codec = options.sealWith === undefined ? plainCodec : sealingCodec(options.sealWith, options.cacheKey);
   let inFlight: Promise<string> | undefined;
   let fetchCount = 0;
 
@@ -90,8 +141,7 @@ export function createTenantTokenManager(options: TenantTokenManagerOptions): Te
     cached !== undefined && at < cached.refreshAt && at < cached.expiresAt;
 
   async function readCache(): Promise<CachedTenantToken | undefined> {
-    const value = await store.get(options.cacheKey);
-    return isCachedToken(value) ? value : undefined;
+    return codec.decode(await store.get(options.cacheKey));
   }
 
   async function refresh(): Promise<string> {
@@ -105,7 +155,7 @@ export function createTenantTokenManager(options: TenantTokenManagerOptions): Te
     const expiresAt = fetchedAt + lifeMs;
     const reuseMs = lifeMs - refreshBefore >= MIN_REUSE_MS ? lifeMs - refreshBefore : Math.min(MIN_REUSE_MS, lifeMs / 2);
     const cached: CachedTenantToken = { token, expiresAt, refreshAt: fetchedAt + reuseMs };
-    await store.set(options.cacheKey, cached, Math.max(1, Math.floor(lifeMs)));
+    await store.set(options.cacheKey, codec.encode(cached), Math.max(1, Math.floor(lifeMs)));
     logger.info('Successfully generated auth token for Lark API', { expiresInSeconds: expireSeconds });
     return token;
   }

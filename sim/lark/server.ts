@@ -215,6 +215,9 @@ export async function startLarkSim(options: LarkSimOptions = {}): Promise<LarkSi
     invalidateTokens() {
       tokens.invalidateAll();
     },
+    mintedTokens() {
+      return tokens.minted();
+    },
     inject(fault: LarkSimFault, injectOptions = {}) {
       faults.add(fault, injectOptions.path ?? 'audit_infos');
     },

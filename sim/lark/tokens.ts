@@ -99,6 +99,11 @@ export class TokenAuthority {
     return issued.revoked ? 'revoked' : 'valid';
   }
 
+  /** Every token minted so far (a secret scan looks for them in logs and state). */
+  minted(): string[] {
+    return [...this.#history.keys()];
+  }
+
   invalidateAll(): void {
     for (const issued of this.#byValue.values()) issued.revoked = true;
   }

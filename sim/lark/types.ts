@@ -235,6 +235,8 @@ export interface LarkSim {
   advanceClock(ms: number): void;
   /** Every token issued so far becomes invalid (99991663); the next token request mints a new one. */
   invalidateTokens(): void;
+  /** Every tenant token minted so far, revoked and expired ones included. */
+  mintedTokens(): string[];
   /**
    * Adds admin log items. Each needs a non-empty string `unique_id` and an integer `create_time`
    * (string or number) in `adminTimeUnit`. Late items as in {@link LarkSim.addEvents}.
