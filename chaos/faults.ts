@@ -6,10 +6,11 @@
 import { resolve } from 'node:path';
 import { createServer, connect, type Socket } from 'node:net';
 import { writeChaosConfig } from './crash.ts';
+import { ALIBABA_CREDENTIALS_YAML, CHAOS_ENV, chaosAlibabaCredential, chaosLarkApp, LARK_CREDENTIALS_YAML, SecretScan } from './secrets.ts';
 import { spawn } from 'node:child_process';
-import { DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL, startActionTrailSim, type ActionTrailSim } from '../sim/actiontrail/index.ts';
+import { startActionTrailSim, type ActionTrailSim } from '../sim/actiontrail/index.ts';
 import { startLineReceiver } from '../sim/devo/index.ts';
-import { DEFAULT_LARK_SIM_APP, startLarkSim, type LarkSim } from '../sim/lark/index.ts';
+import { startLarkSim, type LarkSim } from '../sim/lark/index.ts';
 import { startSlsSim, type SlsSim } from '../sim/sls/index.ts';
 
 const CLI = resolve(import.meta.dirname, '../runner/cli.ts');
@@ -124,6 +125,8 @@ export interface FaultResult {
   readonly received: number;
   readonly distinct: number;
   readonly validUtf8: boolean;
+  /** Where a secret or tenant token was found (the run's log, the receiver, the state); empty when none leaked. */
+  readonly secretFindings: readonly string[];
   readonly ok: boolean;
 }
 
@@ -133,17 +136,17 @@ export async function runScenario(scenario: FaultScenario, events = 300, timeout
   const start = iso(from - 3600);
   const receiver = await startLineReceiver();
   const tap = await startUtf8Tap(receiver.port);
-  const lark = await startLarkSim();
-  const trail = await startActionTrailSim({ throttlePerSecond: 1_000_000 });
-  const sls = await startSlsSim({ shards: 2, credentials: [{ ...DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL }] });
+  const lark = await startLarkSim({ apps: [chaosLarkApp()] });
+  const trail = await startActionTrailSim({ throttlePerSecond: 1_000_000, credentials: [chaosAlibabaCredential()] });
+  const sls = await startSlsSim({ shards: 2, credentials: [chaosAlibabaCredential()] });
   try {
     let ids: string[];
     let service: string;
     if (scenario.service === 'audit_infos') {
       ids = lark.generateEvents({ count: events, fromSeconds: from, toSeconds: nowS - 120 }).map((e) => e.unique_id);
-      service = `  lark:\n    credentials: {app_id: ${DEFAULT_LARK_SIM_APP.appId}, app_secret: "\${CHAOS_SECRET}"}\n    requests_per_minute: 100000\n    override_base_url: ${lark.url}\n    services:\n      audit_infos: {initial_start_time_in_utc: "${start}", page_size: ${scenario.pageSize ?? 50}}`;
+      service = `  lark:\n    credentials: ${LARK_CREDENTIALS_YAML}\n    requests_per_minute: 100000\n    override_base_url: ${lark.url}\n    services:\n      audit_infos: {initial_start_time_in_utc: "${start}", page_size: ${scenario.pageSize ?? 50}}`;
     } else {
-      const alibaba = `  alibaba:\n    credentials: {access_key_id: ${DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL.accessKeyId}, access_key_secret: "\${CHAOS_SECRET}"}\n    region: cn-hangzhou\n    services:\n`;
+      const alibaba = `  alibaba:\n    credentials: ${ALIBABA_CREDENTIALS_YAML}\n    region: cn-hangzhou\n    services:\n`;
       if (scenario.service === 'actiontrail') {
         ids = trail.generateEvents({ count: events, fromSeconds: from, toSeconds: nowS - 700 }).map((e) => String(e['eventId']));
         service = `${alibaba}      actiontrail: {override_base_url: ${trail.url}, initial_start_time_in_utc: "${start}", requests_per_second: 100000, max_results: ${scenario.pageSize ?? 50}}`;
@@ -155,7 +158,7 @@ export async function runScenario(scenario: FaultScenario, events = 300, timeout
     scenario.inject({ lark, trail, sls });
     const config = writeChaosConfig(tap.port, service);
     const started = Date.now();
-    const child = spawn(process.execPath, ['--no-warnings', CLI, 'run', '--once', '--config', config], { env: { ...process.env, CHAOS_SECRET: 'sim-secret' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--no-warnings', CLI, 'run', '--once', '--config', config], { env: { ...process.env, ...CHAOS_ENV }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -170,8 +173,13 @@ export async function runScenario(scenario: FaultScenario, events = 300, timeout
     const allOnce = keys.length === ids.length && distinct === ids.length && ids.every((id) => keys.includes(id));
     const validUtf8 = tap.valid();
     const expected = scenario.expect === 'survive' ? code === 0 && allOnce : outcome === scenario.expect && keys.length === distinct;
-    const ok = expected && validUtf8 && (scenario.check?.(received) ?? true);
-    return { name: scenario.name, expected: scenario.expect, outcome, seconds, events: ids.length, received: keys.length, distinct, validUtf8, ok };
+    const scan = new SecretScan();
+    scan.add('stderr', stderr);
+    scan.add('lines at the receiver', receiver.lines.map((line) => line.raw).join('\n'));
+    scan.addState(config);
+    const secretFindings = scan.findings(lark.mintedTokens());
+    const ok = expected && validUtf8 && secretFindings.length === 0 && (scenario.check?.(received) ?? true);
+    return { name: scenario.name, expected: scenario.expect, outcome, seconds, events: ids.length, received: keys.length, distinct, validUtf8, secretFindings, ok };
   } finally {
     await Promise.all([tap.close(), receiver.close(), lark.close(), trail.close(), sls.close()]);
   }

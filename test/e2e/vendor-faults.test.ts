@@ -9,6 +9,7 @@ describe('vendor faults (npm run chaos, part 2)', () => {
     it.skipIf(scenario.chaosOnly === true)(`${scenario.name}: ${scenario.expect === 'survive' ? 'survived, every event once' : scenario.expect}`, async () => {
       const result = await runScenario(scenario, 300, 60_000);
       expect(result.outcome).toBe(scenario.expect === 'survive' ? 'survived' : scenario.expect);
+      expect(result.secretFindings).toEqual([]);
       expect(result.ok, JSON.stringify(result)).toBe(true);
     }, 90_000);
   }
