@@ -41,6 +41,13 @@ async function withConfig(
     const logSink: { forward?: (record: LogRecord) => void } = {};
     logger = createRunnerLogger({ level: options.logLevel ?? config.globals.log.level, format: config.globals.log.format, onRecord: (record) => logSink.forward?.(record) });
     for (const warning of config.warnings) logger.warn(warning);
+    // Node honours this for every HTTPS call it makes (Lark, Alibaba, the Devo HTTP output) and says so only
+    // once, as a process warning that --no-warnings hides: say it in the collector's own log, every start.
+    if (process.env['NODE_TLS_REJECT_UNAUTHORIZED'] === '0') {
+      logger.warn(
+        'NODE_TLS_REJECT_UNAUTHORIZED=0 is set: certificates of the Lark and Alibaba APIs and of the Devo HTTP output are not verified, so anyone in the path can read credentials and events. Unset it; to trust a private CA, set NODE_EXTRA_CA_CERTS or the output chain instead.',
+      );
+    }
     return await body(config, logger, logSink);
   } catch (error) {
     const coded = isAuditpullError(error) ? error : new AuditpullError(301, `Unexpected error: ${(error as Error).message}`, { cause: error });

@@ -85,4 +85,36 @@ describe('devo_platform SSL output with mutual TLS', () => {
     expect(result.stderr).toMatch(/\[OutputError 404\] Output chain file certs\/nope.crt cannot be read: ENOENT/);
     expect(sim.stats.auditRequests).toBe(0);
   });
+
+  describe('TLS verification cannot be turned off silently', () => {
+    /** A receiver whose certificate comes from another CA than the chain the config trusts. */
+    async function wrongCaSetup() {
+      const pki = await makeTestPki();
+      sim = await startLarkSim();
+      receiver = await startLineReceiver({ tls: { key: pki.otherServerKey, cert: pki.otherServerCert } });
+      const nowS = Math.floor(Date.now() / 1000);
+      const events = sim.generateEvents({ count: 30, fromSeconds: nowS - 1800, toSeconds: nowS - 100 });
+      const base = larkConfig({ simUrl: sim.url, receiverPort: 1, start: isoSeconds((nowS - 3600) * 1000) });
+      return { events, text: tlsConfig(base, receiver.port, { chain: pki.caCertPath }) };
+    }
+
+    it('NODE_TLS_REJECT_UNAUTHORIZED=0 does not weaken the Devo output (a wrong CA is still OutputError 401) and is called out in the log', async () => {
+      const { text } = await wrongCaSetup();
+      const { config } = writeConfig(text);
+      const result = await runCli(['run', '--config', config, '--once'], { env: { ...env, NODE_TLS_REJECT_UNAUTHORIZED: '0' } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/WARN .*NODE_TLS_REJECT_UNAUTHORIZED=0 is set/);
+      expect(result.stderr).toMatch(/\[OutputError 401\] .*set chain \(ca\) to the CA chain that signed it/);
+      expect(receiver!.lines).toHaveLength(0);
+    });
+
+    it('verify_server: false is the only way, and every run says so in a warning', async () => {
+      const { text, events } = await wrongCaSetup();
+      const { config } = writeConfig(text.replace('hostname: tls-host}', 'hostname: tls-host, verify_server: false}'));
+      const result = await runCli(['run', '--config', config, '--once'], { env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/WARN .*TLS server verification is disabled \(verifyServer: false\)/);
+      expect(receiver!.lines).toHaveLength(events.length);
+    });
+  });
 });
