@@ -138,6 +138,9 @@ async function runService(service: Service, options: CollectorOptions, metrics: 
   metrics?.setReady(service.input, service.name, false);
   let setupDone = false;
   let setupDelayMs = 5_000;
+  // Cycles that failed in a row: a fault that persists (a vendor answering the same broken page) is then
+  // retried after 5 s, 10 s, … up to 10 min instead of every period, so it cannot become a busy loop.
+  let failedCycles = 0;
   if (!options.once) logger.info(`Starting data collection every ${service.periodSeconds} seconds`);
   while (!signal.aborted) {
     const started = now();
@@ -151,6 +154,7 @@ async function runService(service: Service, options: CollectorOptions, metrics: 
       const stats = await service.pull(signal);
       logger.info(statisticsLine(stats));
       metrics?.cycle(service.input, service.name, stats);
+      failedCycles = 0;
       if (options.once) return undefined;
     } catch (error) {
       if (signal.aborted) return undefined;
@@ -164,6 +168,13 @@ async function runService(service: Service, options: CollectorOptions, metrics: 
         // Setup failures that may clear (network): retry with a growing wait, never a tight loop.
         await sleep(setupDelayMs, signal);
         setupDelayMs = Math.min(setupDelayMs * 2, 600_000);
+        continue;
+      }
+      failedCycles += 1;
+      const backoffMs = Math.min(5_000 * 2 ** (failedCycles - 1), 600_000);
+      if (backoffMs > service.periodSeconds * 1000) {
+        logger.warn(`${failedCycles} pull cycle(s) failed in a row; next attempt in ${Math.round(backoffMs / 1000)} s`);
+        await sleep(backoffMs, signal);
         continue;
       }
     }

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLineReceiver, type LineReceiver } from '../../sim/devo/index.ts';
 import { startLarkSim, type LarkSim } from '../../sim/lark/index.ts';
-import { isoSeconds, larkConfig, runCli, writeConfig } from '../helpers/cli.ts';
+import { isoSeconds, larkConfig, runCli, startCli, waitFor, writeConfig } from '../helpers/cli.ts';
 
 let sim: LarkSim | undefined;
 let receiver: LineReceiver | undefined;
@@ -46,5 +46,35 @@ describe('hostile input', () => {
       expect(JSON.stringify(json)).toBe(JSON.stringify(event));
     }
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  }, 60_000);
+
+  it('a service whose vendor keeps answering a broken page fails coded and backs off; the other services of the process go on', async () => {
+    sim = await startLarkSim();
+    receiver = await startLineReceiver();
+    const nowS = Math.floor(Date.now() / 1000);
+    sim.generateEvents({ count: 200, fromSeconds: nowS - 1800, toSeconds: nowS - 100 });
+    const admin = sim.generateAdminLogs({ count: 400, fromSeconds: nowS - 1800, toSeconds: nowS - 100 });
+    // Every page after the first repeats the page token it was asked for: audit_infos can never finish.
+    sim.inject({ kind: 'repeat-page', count: 10_000 });
+    const start = isoSeconds((nowS - 3600) * 1000);
+    const text = larkConfig({ simUrl: sim.url, receiverPort: receiver.port, start, service: { page_size: 20 } }).replace(
+      /( {6}audit_infos: .*\n)/,
+      `$1      admin_log: {initial_start_time_in_utc: "${start}", request_period_in_seconds: 1}\n`,
+    );
+    const run = startCli(['run', '--config', writeConfig(text).config], { env: { LARK_APP_SECRET: 'sim-secret' } });
+    try {
+      await waitFor(() => receiver!.lines.filter((l) => l.tag === 'app.lark.admin.log').length >= admin.length, 30_000, 'admin_log to deliver everything');
+      await waitFor(() => /failed in a row; next attempt in 10 s/.test(run.stderr), 30_000, 'the failing service to back off');
+      expect(run.child.exitCode).toBeNull();
+      expect(run.stderr).toMatch(/audit_infos -> \[PullError 301\] .*same page_token/);
+      const adminIds = receiver.lines.filter((l) => l.tag === 'app.lark.admin.log').map((l) => (l.json as { unique_id: string }).unique_id);
+      expect(new Set(adminIds)).toEqual(new Set(admin.map((a) => a.unique_id)));
+      expect(adminIds).toHaveLength(admin.length);
+      // Backing off, not looping: a handful of failed cycles in these seconds, not one per second.
+      expect([...run.stderr.matchAll(/\[PullError 301\]/g)].length).toBeLessThanOrEqual(3);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
   }, 60_000);
 });
