@@ -17,6 +17,13 @@ function hint(error: NodeJS.ErrnoException, verifyServer: boolean): string {
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return 'The server certificate does not name this host: check the address, or set servername (checkHostname: false skips the name check).';
   }
+  // Verification fails on dates before anything else is checked: the chain may well be right.
+  if (verifyServer && (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')) {
+    return "The server certificate is outside its validity period: the server must renew it, or this host's clock is wrong. Nothing is sent until it is valid.";
+  }
+  if (code === 'ECONNRESET') {
+    return 'The server reset the connection during or just after the handshake: it may refuse the client certificate (set cert and key), or it restarted; the batch is sent again.';
+  }
   if (verifyServer && /CERT|ISSUER|SIGNATURE/.test(code)) {
     return 'The server certificate could not be verified: set chain (ca) to the CA chain that signed it.';
   }

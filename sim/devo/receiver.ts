@@ -64,6 +64,18 @@ export interface LineReceiver {
   resumeReading(): void;
   /** Destroys every open connection at once, as a crashed peer or a network cut would. */
   dropConnections(): void;
+  /**
+   * Resets (TCP RST) the next `count` connections: at once after they are accepted (for TLS, after the
+   * handshake), or, with `afterBytes`, once they sent that many bytes (those bytes are read and their
+   * whole records kept, as a receiver that crashed mid-stream would have stored them).
+   */
+  resetConnections(count: number, options?: { afterBytes?: number }): void;
+  /** Connections reset by {@link LineReceiver.resetConnections}. */
+  readonly resets: number;
+  /** Stops listening (new connections are refused, as from a closed port); open ones finish normally. */
+  refuseConnections(): void;
+  /** Listens again on the same port after {@link LineReceiver.refuseConnections}. */
+  acceptConnections(): Promise<void>;
   /** Stops listening and destroys the open connections. */
   close(): Promise<void>;
 }
@@ -153,6 +165,19 @@ export async function startLineReceiver(options: LineReceiverOptions = {}): Prom
   let rejected = 0;
   let gzipConnections = 0;
   let paused = false;
+  let resetsLeft = 0;
+  let resetAfterBytes: number | undefined;
+  let resets = 0;
+  /** The TCP socket under each TLS socket (by client port): only a TCP handle can send an RST. */
+  const rawByPort = new Map<number, net.Socket>();
+  const reset = (socket: net.Socket): void => {
+    resets += 1;
+    const raw = socket.remotePort === undefined ? undefined : rawByPort.get(socket.remotePort);
+    if (raw === undefined || raw === socket) return void socket.resetAndDestroy();
+    // Only the TCP socket under TLS can send the RST; destroying the TLS socket as well crashes Node
+    // (its TLS layer would close a handle already gone), so it is left to see the close by itself.
+    raw.resetAndDestroy();
+  };
 
   const handle = (socket: net.Socket): void => {
     connections += 1;
@@ -163,10 +188,31 @@ export async function startLineReceiver(options: LineReceiverOptions = {}): Prom
     });
     if (options.idleTimeoutMs !== undefined) socket.setTimeout(options.idleTimeoutMs, () => socket.end());
     if (paused) socket.pause();
+    let resetAfter: number | undefined;
+    if (resetsLeft > 0) {
+      if (resetAfterBytes === undefined) {
+        resetsLeft -= 1;
+        return reset(socket);
+      }
+      // Counted when the cut happens: a connection that ends sooner does not use up a reset.
+      resetAfter = resetAfterBytes;
+    }
+    let cut = false;
     // A syslog record starts with '<' or a digit; 0x1f is the first byte of a gzip member.
     let gunzip: zlib.Gunzip | undefined;
     let first = true;
-    socket.on('data', (chunk: Buffer) => {
+    socket.on('data', (whole: Buffer) => {
+      if (cut) return; // reset: what the TLS layer still hands over was never read
+      let chunk = whole;
+      if (resetAfter !== undefined && whole.length >= resetAfter) {
+        if (resetsLeft > 0) {
+          cut = true;
+          chunk = whole.subarray(0, resetAfter);
+        }
+        resetAfter = undefined;
+      } else if (resetAfter !== undefined) {
+        resetAfter -= whole.length;
+      }
       if (first) {
         first = false;
         if (chunk[0] === 0x1f) {
@@ -178,6 +224,10 @@ export async function startLineReceiver(options: LineReceiverOptions = {}): Prom
       }
       if (gunzip) gunzip.write(chunk);
       else framer.push(chunk);
+      if (cut) {
+        resetsLeft -= 1;
+        reset(socket);
+      }
     });
     // Half-close handshake: the client said it is done; answer with our own FIN once its data is read.
     socket.on('end', () => {
@@ -214,16 +264,23 @@ export async function startLineReceiver(options: LineReceiverOptions = {}): Prom
 
   server.on('connection', (socket: net.Socket) => {
     tcpSockets.add(socket);
-    socket.once('close', () => tcpSockets.delete(socket));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+    const port = socket.remotePort;
+    if (port !== undefined) rawByPort.set(port, socket);
+    socket.once('close', () => {
+      tcpSockets.delete(socket);
+      if (port !== undefined && rawByPort.get(port) === socket) rawByPort.delete(port);
     });
   });
+
+  const listen = (port: number): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  await listen(options.port ?? 0);
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('line receiver: no TCP address');
 
@@ -238,6 +295,19 @@ export async function startLineReceiver(options: LineReceiverOptions = {}): Prom
     },
     get gzipConnections() {
       return gzipConnections;
+    },
+    get resets() {
+      return resets;
+    },
+    resetConnections(count, resetOptions = {}) {
+      resetsLeft = count;
+      resetAfterBytes = resetOptions.afterBytes;
+    },
+    refuseConnections() {
+      if (server.listening) server.close();
+    },
+    acceptConnections() {
+      return server.listening ? Promise.resolve() : listen(address.port);
     },
     pauseReading() {
       paused = true;
@@ -271,6 +341,10 @@ export async function startLineReceiver(options: LineReceiverOptions = {}): Prom
     },
     close() {
       return new Promise((resolve, reject) => {
+        if (!server.listening) {
+          for (const socket of tcpSockets) socket.destroy();
+          return resolve();
+        }
         server.close((error) => (error === undefined ? resolve() : reject(error)));
         for (const socket of sockets) socket.destroy();
         for (const socket of tcpSockets) socket.destroy();

@@ -36,6 +36,11 @@ export interface TestPki {
   readonly otherClientCertPath: string;
   readonly otherClientKey: string;
   readonly otherClientKeyPath: string;
+  /** `localhost` + 127.0.0.1 signed by the CA, valid only during 2020: expired. */
+  readonly expiredServerCert: string;
+  readonly expiredServerCertPath: string;
+  readonly expiredServerKey: string;
+  readonly expiredServerKeyPath: string;
 }
 
 const cache = new Map<string, Promise<TestPki>>();
@@ -69,6 +74,7 @@ async function generate(dir: string | undefined): Promise<TestPki> {
     makeLeaf(path, 'client', 'ca', 'auditpull-test-client', ['extendedKeyUsage=clientAuth']),
     makeLeaf(path, 'other-server', 'other-ca', 'localhost', ['subjectAltName=DNS:localhost,IP:127.0.0.1', 'extendedKeyUsage=serverAuth']),
     makeLeaf(path, 'other-client', 'other-ca', 'auditpull-other-client', ['extendedKeyUsage=clientAuth']),
+    makeLeaf(path, 'expired-server', 'ca', 'localhost', ['subjectAltName=DNS:localhost,IP:127.0.0.1', 'extendedKeyUsage=serverAuth'], { notBefore: '20200101000000Z', notAfter: '20201231235959Z' }),
   ]);
 
   const pem = (name: string): Promise<string> => readFile(path(name), 'utf8');
@@ -94,6 +100,10 @@ async function generate(dir: string | undefined): Promise<TestPki> {
     otherClientCertPath: path('other-client.crt'),
     otherClientKey: await pem('other-client.key'),
     otherClientKeyPath: path('other-client.key'),
+    expiredServerCert: await pem('expired-server.crt'),
+    expiredServerCertPath: path('expired-server.crt'),
+    expiredServerKey: await pem('expired-server.key'),
+    expiredServerKeyPath: path('expired-server.key'),
   };
 }
 
@@ -107,18 +117,47 @@ async function makeCa(path: (name: string) => string, name: string, commonName: 
   ]);
 }
 
+/** A validity period in the past or future (ASN.1 GeneralizedTime, `YYYYMMDDHHMMSSZ`). */
+interface Validity {
+  readonly notBefore: string;
+  readonly notAfter: string;
+}
+
 async function makeLeaf(
   path: (name: string) => string,
   name: string,
   ca: string,
   commonName: string,
   extensions: readonly string[],
+  validity?: Validity,
 ): Promise<void> {
   await writeFile(path(`${name}.ext`), ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature', ...extensions, ''].join('\n'));
   await openssl(['req', '-new', ...EC_KEY, '-keyout', path(`${name}.key`), '-out', path(`${name}.csr`), '-subj', `/CN=${commonName}`]);
+  if (validity !== undefined) return signWithDates(path, name, ca, validity);
   await openssl([
     'x509', '-req', '-in', path(`${name}.csr`), '-CA', path(`${ca}.crt`), '-CAkey', path(`${ca}.key`),
     '-set_serial', String(Date.now() * 1000 + Math.floor(Math.random() * 1000)), '-days', '2',
+    '-extfile', path(`${name}.ext`), '-out', path(`${name}.crt`),
+  ]);
+}
+
+/**
+ * Signs with explicit dates. `x509 -days` cannot go negative and `-not_before/-not_after` need
+ * OpenSSL 3.4, so this uses `openssl ca -startdate -enddate` with a minimal throwaway CA database.
+ */
+async function signWithDates(path: (name: string) => string, name: string, ca: string, validity: Validity): Promise<void> {
+  const db = path(`${name}-ca-db`);
+  await mkdir(db, { recursive: true });
+  await writeFile(join(db, 'index.txt'), '');
+  await writeFile(join(db, 'serial'), `${(Date.now() % 0xffffffff).toString(16).padStart(8, '0')}\n`);
+  await writeFile(
+    join(db, 'ca.cnf'),
+    ['[ca]', 'default_ca = dated', '[dated]', `dir = ${db}`, 'database = $dir/index.txt', 'new_certs_dir = $dir', 'serial = $dir/serial',
+      'default_md = sha256', 'policy = anything', 'unique_subject = no', '[anything]', 'commonName = supplied', ''].join('\n'),
+  );
+  await openssl([
+    'ca', '-batch', '-notext', '-config', join(db, 'ca.cnf'), '-cert', path(`${ca}.crt`), '-keyfile', path(`${ca}.key`),
+    '-in', path(`${name}.csr`), '-startdate', validity.notBefore, '-enddate', validity.notAfter,
     '-extfile', path(`${name}.ext`), '-out', path(`${name}.crt`),
   ]);
 }
