@@ -37,6 +37,8 @@ interface Connection {
   lastWriteAt: number;
   /** The first error the socket emitted (for TLS alerts `socket.errored` stays unset). */
   failure?: Error;
+  /** A write completed on it: lines were handed to the kernel and (unconfirmed) counted as accepted. */
+  wrote?: boolean;
 }
 
 const DEFAULTS = {
@@ -170,7 +172,16 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
     // The socket must never be reused after any of these: the next send reconnects.
     socket.on('error', (error) => {
       connection.failure ??= error;
-      logger.debug('output connection failed', { endpoint, reason: reasonOf(error) });
+      if (!confirmDelivery && connection.wrote === true) {
+        // Sends on this connection were accepted once written; bytes still in the socket buffers when it
+        // broke are gone and no send will fail for them, so this line is the only trace of that loss.
+        logger.warn(
+          'output connection broke after lines were written to it: the lines of the last sends may not have arrived (confirm_delivery: false accepts a batch once written; true waits for the receiver to confirm it)',
+          { endpoint, reason: reasonOf(error) },
+        );
+      } else {
+        logger.debug('output connection failed', { endpoint, reason: reasonOf(error) });
+      }
       forget();
     });
     socket.once('end', () => {
@@ -248,6 +259,7 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
           return;
         }
         connection.lastWriteAt = Date.now();
+        connection.wrote = true;
         resolve();
       });
     });

@@ -1,13 +1,13 @@
 // Output faults (issue 9): the short form of every chaos/output.ts scenario, run side by side. Each
 // scenario checks its own expectations (ok); the assertions below name the figures that matter.
 import { describe, expect, it } from 'vitest';
-import { badServerCertificate, receiverDown, resetMidBatch, resetOnAccept, stalledReads, OUTPUT_SCENARIOS, type OutputResult } from '../../chaos/output.ts';
+import { badServerCertificate, receiverDown, resetMidBatch, resetOnAccept, resetWriteAcknowledged, stalledReads, OUTPUT_SCENARIOS, type OutputResult } from '../../chaos/output.ts';
 
 const report = (r: OutputResult): string => `${r.outcome}: ${r.notes}`;
 
 describe.concurrent('output faults (chaos/output.ts, short form)', () => {
   it('lists every scenario this file runs', () => {
-    expect(OUTPUT_SCENARIOS.map((s) => s.name)).toHaveLength(7);
+    expect(OUTPUT_SCENARIOS.map((s) => s.name)).toHaveLength(8);
   });
 
   it('receiver refusing connections for 8 s: coded 400 with pulling paused, checkpoint behind the receiver, then every event once', async () => {
@@ -34,6 +34,13 @@ describe.concurrent('output faults (chaos/output.ts, short form)', () => {
     expect(r.lost).toBe(0);
     // 3000 bytes hold at most 4 whole lines of the sim's events: at most 8 copies for 2 resets.
     expect(r.received - r.distinct).toBeLessThanOrEqual(8);
+  }, 60_000);
+
+  it('the same resets with confirm_delivery: false: the lines in flight may be lost, but never silently', async () => {
+    const r = await resetWriteAcknowledged({ resets: 2, afterBytes: 3000 });
+    expect(r.ok, report(r)).toBe(true);
+    expect(r.outcome).toBe('survived');
+    expect(r.notes).toMatch(/\d+ possible-loss warning\(s\)/);
   }, 60_000);
 
   it('receiver not reading for 5 s: survived without hanging, no duplicates', async () => {
