@@ -86,7 +86,7 @@ describe('actiontrail_log_service end to end (CLI → SLS simulator → TCP line
     const third = await runCli(['run', '--config', config, '--once'], { env: ENV });
     expect(third.code).toBe(0);
     expect(receiver.lines).toHaveLength(200_000);
-  }, 300_000);
+  }, 600_000);
 
   it('a collector killed mid-shard loses nothing and duplicates nothing that was checkpointed', async () => {
     const { sim, receiver } = await start(3);
