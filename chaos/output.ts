@@ -2,7 +2,8 @@
 // receiver refuses connections for a while, resets them, stops reading, or presents a certificate the
 // collector must refuse. Every event must arrive (duplicates are counted, and bounded by one batch per
 // unconfirmed attempt), or, for the TLS faults, nothing may arrive: a coded error, no checkpoint, and
-// not one plaintext byte. `node chaos/output.ts` runs the long forms; test/e2e/output-faults.test.ts the short ones.
+// not one plaintext byte. `node chaos/output.ts` runs the long forms (CHAOS_OUTPUT_DOWN_SECONDS, default
+// 120, sets the outage; CHAOS_OUTPUT_FORM=short the vitest sizes); test/e2e/output-faults.test.ts the short ones.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -216,9 +217,12 @@ async function survive(
   const started = Date.now();
   const run = startCollector(config, true, options.timeoutMs ?? 120_000);
   try {
-    const during = fault(receiver);
+    // Settled at once so a fault that fails (the run ended before it could act) is reported, not thrown.
+    const during = Promise.resolve()
+      .then(() => fault(receiver))
+      .then(() => undefined, (error: unknown) => String(error));
     const code = await run.exited;
-    await during;
+    const faultFailed = await during;
     const seconds = (Date.now() - started) / 1000;
     const t = tally(rig, receiver);
     const outcome = code === 'SIGKILL' ? 'hung (killed)' : code === 0 ? 'survived' : (coded(run.stderr()) ?? `exit ${String(code)} without a coded error`);
@@ -226,9 +230,9 @@ async function survive(
     const logged = [...new Set(run.stderr().match(/\[OutputError \d+\]/g) ?? [])].join(', ');
     if (process.env['CHAOS_DEBUG'] !== undefined) process.stderr.write(run.stderr());
     const warned = run.stderr().match(WRITE_LOSS_WARNING)?.length ?? 0;
-    const notes = `${describe(receiver)}; duplicates ${duplicates} (bound ${options.maxDuplicates})${logged ? `; logged ${logged}` : ''}${warned > 0 ? `; ${warned} possible-loss warning(s)` : ''}`;
+    const notes = `${faultFailed === undefined ? '' : `fault not applied: ${faultFailed}; `}${describe(receiver)}; duplicates ${duplicates} (bound ${options.maxDuplicates})${logged ? `; logged ${logged}` : ''}${warned > 0 ? `; ${warned} possible-loss warning(s)` : ''}`;
     const result = { name, expected, outcome, seconds, events: rig.ids.length, received: t.received, distinct: t.distinct, lost: t.lost, notes, ok: false };
-    const ok = options.judge?.(result, run.stderr()) ?? (outcome === 'survived' && t.lost === 0 && duplicates <= options.maxDuplicates);
+    const ok = faultFailed === undefined && (options.judge?.(result, run.stderr()) ?? (outcome === 'survived' && t.lost === 0 && duplicates <= options.maxDuplicates));
     return { ...result, ok };
   } finally {
     await run.stop();
