@@ -124,15 +124,29 @@ export function createLarkClient(options: LarkClientOptions): LarkClient {
   const api = createClient<paths>({ baseUrl, fetch: fetchImpl, headers });
   const tokenApi = createClient<paths>({ baseUrl, fetch: fetchImpl, headers });
 
+  // openapi-fetch throws a bare SyntaxError for a 2xx body that is not JSON and the answer is lost; keep its
+  // status and type (token requests are single-flight) so "HTTP 200, text/html" can be told.
+  let tokenAnswer: { status: number; contentType: string } | undefined;
+  tokenApi.use({
+    onResponse({ response }) {
+      tokenAnswer = { status: response.status, contentType: response.headers.get('content-type') ?? 'no content type' };
+    },
+  });
+
   async function requestToken(): Promise<{ token: string; expireSeconds: number }> {
     const operation = 'tenant_access_token';
     let result: RawResult<unknown>;
+    tokenAnswer = undefined;
     try {
       result = await tokenApi.POST('/open-apis/auth/v3/tenant_access_token/internal', {
         body: { app_id: options.appId, app_secret: options.appSecret },
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
+      if (error instanceof SyntaxError && tokenAnswer !== undefined) {
+        const { status, contentType } = tokenAnswer;
+        throw new LarkError({ kind: 'malformed', operation, status, msg: `answer (${contentType}) is not valid JSON: ${error.message}`, cause: error });
+      }
       throw transportError(operation, error);
     }
     const body = unwrapLarkResult(operation, result) as { tenant_access_token?: unknown; expire?: unknown };

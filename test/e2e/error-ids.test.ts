@@ -291,7 +291,7 @@ const CASES: readonly Case[] = [
     id: 102,
     how: 'run --once, Lark override_base_url on a proxy that answers every request with an HTML page',
     slow: true,
-    message: /Unable to generate auth token .*not valid JSON/,
+    message: /Unable to generate auth token with status code as 200 \(HTTP 200, answer \(text\/html\) is not valid JSON/,
     run: async () => {
       const proxy = await listen(createHttpServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><body>Proxy sign-in</body></html>')));
       return runOnce(config(larkInput(`http://127.0.0.1:${portOf(proxy)}`)));
