@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startLineReceiver, type LineReceiver } from '../sim/devo/index.ts';
 import { startLarkSim, type LarkSim } from '../sim/lark/index.ts';
 import { isoSeconds, larkConfig, runCli, startCli, waitFor, writeConfig } from '../test/helpers/cli.ts';
-import { startRedis } from '../test/helpers/servers.ts';
+import { startPostgres, startRedis } from '../test/helpers/servers.ts';
 
 export interface StateFaultResult {
   readonly name: string;
@@ -69,7 +69,7 @@ async function rig(options: { events: number; latencyMs?: number; persistence?: 
 
 function result(name: string, expected: string, started: number, r: Rig, outcome: string, ok: boolean, stderr: string, lost: number | '-' = '-'): StateFaultResult {
   const { received, distinct } = r.counts();
-  return { name, expected, outcome, seconds: (Date.now() - started) / 1000, events: r.ids.length, received, distinct, lost, ok, details: ok ? '' : stderr.split('\n').slice(-15).join('\n') };
+  return { name, expected, outcome, seconds: (Date.now() - started) / 1000, events: r.ids.length, received, distinct, lost, ok, details: ok ? '' : stderr.split('\n').slice(-(Number(process.env['CHAOS_DETAIL_LINES']) || 15)).join('\n') };
 }
 
 /** Make `file` read-only to the collector: chmod is no barrier to root, the immutable flag is. Returns the undo. */
@@ -166,11 +166,15 @@ export async function diskFull(events = 6000): Promise<StateFaultResult> {
   }
 }
 
-/** Redis stopped for `downMs` mid-backfill and started again with its data: survived with a warning, every event once. */
-export async function redisRestart(downMs = 1500): Promise<StateFaultResult> {
+/**
+ * Redis (or Postgres) stopped for `downMs` mid-backfill and started again with its data: survived with a
+ * warning, every event once.
+ */
+export async function serverRestart(kind: 'redis' | 'postgres', downMs = 1500): Promise<StateFaultResult> {
   const started = Date.now();
-  const redis = await startRedis({ persistent: true });
-  const r = await rig({ events: 3000, latencyMs: 30, persistence: `{type: redis, url: "${redis.url}"}` });
+  const redis = kind === 'redis' ? await startRedis({ persistent: true }) : await startPostgres();
+  const persistence = kind === 'redis' ? `{type: redis, url: "${redis.url}"}` : `{type: postgres, url: "${redis.url}", table: chaos_state}`;
+  const r = await rig({ events: 3000, latencyMs: 30, persistence });
   const run = startCli(['run', '--config', r.config], { env });
   try {
     await waitFor(() => r.receiver.lines.length >= 500, 30_000, 'the backfill to be under way');
@@ -180,10 +184,10 @@ export async function redisRestart(downMs = 1500): Promise<StateFaultResult> {
     await waitFor(() => r.receiver.lines.length >= r.ids.length || run.child.exitCode !== null, 90_000, 'the backfill to finish');
     await new Promise((done) => setTimeout(done, 500)); // a duplicate would arrive right behind
     const { lost, received, distinct } = r.counts();
-    const warned = /WARN .*State store redis unreachable .*retrying in/.test(run.stderr);
+    const warned = new RegExp(`WARN .*State store ${kind} unreachable .*retrying in`).test(run.stderr);
     const outcome = run.child.exitCode !== null ? (coded(run.stderr) ?? `exit ${String(run.child.exitCode)}`) : warned ? 'survived (warned, retried)' : 'survived';
     const ok = run.child.exitCode === null && warned && !/StateError/.test(run.stderr) && lost === 0 && received === distinct;
-    return result(`Redis restarted mid-run (down ${(downMs / 1000).toFixed(1)} s)`, 'survive, every event once', started, r, outcome, ok, run.stderr, lost);
+    return result(`${kind === 'redis' ? 'Redis' : 'Postgres'} restarted mid-run (down ${(downMs / 1000).toFixed(1)} s)`, 'survive, every event once', started, r, outcome, ok, run.stderr, lost);
   } finally {
     run.child.kill('SIGTERM');
     await run.exited;
@@ -193,6 +197,6 @@ export async function redisRestart(downMs = 1500): Promise<StateFaultResult> {
 }
 
 /** Every state fault, in the order `npm run chaos` reports them. */
-export function stateScenarios(redisDownMs: number): ReadonlyArray<() => Promise<StateFaultResult>> {
-  return [corruptSqlite, readOnlySqlite, deletedSqlite, () => diskFull(), () => redisRestart(redisDownMs)];
+export function stateScenarios(serverDownMs: number): ReadonlyArray<() => Promise<StateFaultResult>> {
+  return [corruptSqlite, readOnlySqlite, deletedSqlite, () => diskFull(), () => serverRestart('redis', serverDownMs), () => serverRestart('postgres', serverDownMs)];
 }

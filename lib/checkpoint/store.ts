@@ -1,6 +1,7 @@
 import Keyv from 'keyv';
 import KeyvPostgres from '@keyv/postgres';
 import KeyvRedis from '@keyv/redis';
+import pg from 'pg';
 import { AuditpullError } from '../errors/auditpull-error.ts';
 import { createSqliteStore } from './sqlite-store.ts';
 import { retryLostConnections, type StateStoreRetryOptions } from './transient-retry.ts';
@@ -15,6 +16,23 @@ export type StateStoreOptions =
   | { readonly type: 'redis'; readonly url: string }
   | { readonly type: 'postgres'; readonly url: string; readonly table?: string | undefined }
   | { readonly type: 'memory' };
+
+/**
+ * @keyv/postgres makes its pool with `new pg.Pool(options)` and never listens for the pool's 'error' event.
+ * When the server restarts, each idle connection's error is re-emitted on the pool, and with no listener
+ * Node throws it: the process dies (printing the connection's parameters). Pools made with this marker
+ * option get a listener; the connection is dropped, and the next query fails coded or is retried.
+ * Other pools of the process (an embedding application's) are made exactly as before.
+ */
+const LISTENED = 'auditpullListensForIdleErrors';
+const BasePool = pg.Pool;
+class ListenedPool extends BasePool {
+  constructor(config?: pg.PoolConfig) {
+    super(config);
+    if ((config as Record<string, unknown> | undefined)?.[LISTENED] === true) this.on('error', () => {});
+  }
+}
+pg.Pool = ListenedPool;
 
 /** How long a remote store may take to answer before the operation fails (and the service stops coded). */
 const REMOTE_TIMEOUT_MS = 5000;
@@ -38,7 +56,7 @@ function adapter(options: StateStoreOptions, retry: StateStoreRetryOptions): unk
         retry,
       );
     case 'postgres':
-      return retryLostConnections(new KeyvPostgres({ uri: options.url, table: options.table ?? 'auditpull_state', connectionTimeoutMillis: REMOTE_TIMEOUT_MS, max: 4 }), retry);
+      return retryLostConnections(new KeyvPostgres({ uri: options.url, table: options.table ?? 'auditpull_state', connectionTimeoutMillis: REMOTE_TIMEOUT_MS, max: 4, ...{ [LISTENED]: true } }), retry);
     case 'memory':
       return new Map();
   }

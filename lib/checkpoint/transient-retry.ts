@@ -16,12 +16,16 @@ export interface StateStoreRetryOptions {
 
 /** Errors that mean "the server is not there right now", not "the server said no" (ACL, auth, syntax). */
 const CONNECTION_LOST =
-  /offline|client is closed|not connected|failed to connect|socket closed|connection (?:is )?(?:closed|terminated|reset|refused)|terminating connection|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|timeout expired|Connection terminated/i;
+  /offline|client is closed|not connected|failed to connect|socket closed|connection (?:is )?(?:closed|terminated|reset|refused)|terminating connection|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|timeout expired|Connection terminated|database system is (?:shutting down|starting up)/i;
+
+/** Postgres SQLSTATEs of a server going away or not up yet: 57P01–57P03 (shutdown, crash, cannot connect now), class 08 (connection). */
+const PG_CONNECTION_STATE = /^(?:57P0[1-3]|08[0-9A-Z]{3})$/;
 
 /** Whether a store error is a lost connection, worth retrying. */
 export function isConnectionLost(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
-    if (CONNECTION_LOST.test(e.message) || CONNECTION_LOST.test(String((e as { code?: unknown }).code ?? ''))) return true;
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (CONNECTION_LOST.test(e.message) || CONNECTION_LOST.test(code) || PG_CONNECTION_STATE.test(code)) return true;
   }
   return false;
 }

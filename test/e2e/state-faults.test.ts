@@ -3,7 +3,7 @@
 // a state that cannot be trusted and no checkpoint past undelivered events — and, once mended, a run that
 // finishes without loss — or is survived outright.
 import { describe, expect, it } from 'vitest';
-import { corruptSqlite, deletedSqlite, diskFull, readOnlySqlite, redisRestart, type StateFaultResult } from '../../chaos/state.ts';
+import { corruptSqlite, deletedSqlite, diskFull, readOnlySqlite, serverRestart, type StateFaultResult } from '../../chaos/state.ts';
 
 function expectOk(result: StateFaultResult): void {
   expect(result.ok, `${JSON.stringify({ ...result, details: undefined })}\n${result.details}`).toBe(true);
@@ -36,8 +36,8 @@ describe('state faults', () => {
     expect(r.lost).toBe(0);
   }, 90_000);
 
-  it('the backfill survives a Redis restart: a warning while it is down, then every event once, no StateError', async () => {
-    const r = await redisRestart(1500);
+  it.each(['redis', 'postgres'] as const)('the backfill survives a %s restart: a warning while it is down, then every event once, no StateError', async (kind) => {
+    const r = await serverRestart(kind, 1500);
     expectOk(r);
     expect(r.lost).toBe(0);
     expect(r.received).toBe(r.distinct);

@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,7 +83,8 @@ function asPostgres(command: string, args: string[]): [string, string[]] {
   return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
 }
 
-export async function startPostgres(): Promise<RunningServer> {
+/** A Postgres on a free port in a temporary cluster; `stop` then `start` restarts it with its data. */
+export async function startPostgres(): Promise<RestartableServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'auditpull-pg-'));
   chmodSync(dir, 0o777);
@@ -92,7 +93,21 @@ export async function startPostgres(): Promise<RunningServer> {
   const [initdb, initArgs] = asPostgres(postgresBin('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   execFileSync(initdb, initArgs, { stdio: 'ignore' });
   const [postgres, args] = asPostgres(postgresBin('postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']);
-  const child = spawn(postgres, args, { stdio: 'ignore' });
-  await waitForPort(port);
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop: stopper(child) };
+  let stop: () => Promise<void> = async () => {};
+  const start = async () => {
+    // As root, stop signals `runuser`, which may exit before the postmaster has let go of its data folder.
+    for (const deadline = Date.now() + 20_000; existsSync(join(data, 'postmaster.pid')) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    const child = spawn(postgres, args, { stdio: 'ignore' });
+    const stopChild = stopper(child);
+    // A fast shutdown (SIGINT to the postmaster, as `pg_ctl restart` does): SIGTERM would be a smart
+    // shutdown, which waits for every client to leave while refusing new ones.
+    stop = async () => {
+      const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      if (pid > 0) process.kill(pid, 'SIGINT');
+      await stopChild();
+    };
+    await waitForPort(port);
+  };
+  await start();
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, start, stop: () => stop() };
 }
