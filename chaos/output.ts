@@ -11,9 +11,22 @@ import { fileURLToPath } from 'node:url';
 import { createChunkedSeenSet, openStateStore, type WindowedState } from '../lib/index.ts';
 import { stateKey } from '../runner/services/lark-windowed.ts';
 import { startLineReceiver, startTlsWatch, type LineReceiver, type TlsWatch } from '../sim/devo/index.ts';
-import { DEFAULT_LARK_SIM_APP, startLarkSim, type LarkSim } from '../sim/lark/index.ts';
+import { startLarkSim, type LarkSim } from '../sim/lark/index.ts';
 import { makeTestPki } from '../test/helpers/certs.ts';
 import { writeChaosConfig } from './crash.ts';
+import { CHAOS_ENV, chaosLarkApp, LARK_CREDENTIALS_YAML, SecretScan } from './secrets.ts';
+
+// Everything these runs leave behind (each collector's log, each state) is searched for the secrets once
+// at the end, with every tenant token the sims minted: {@link outputSecretFindings}.
+const scan = new SecretScan();
+const sims: LarkSim[] = [];
+const configs: string[] = [];
+
+/** Where a secret or tenant token was found in what the output-fault runs so far left (call once, at the end). */
+export function outputSecretFindings(): string[] {
+  for (const config of configs.splice(0)) scan.addState(config);
+  return scan.findings(sims.flatMap((sim) => sim.mintedTokens()));
+}
 
 const CLI = resolve(import.meta.dirname, '../runner/cli.ts');
 const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
@@ -54,13 +67,14 @@ interface Collector {
 
 function startCollector(config: string, once: boolean, timeoutMs: number): Collector {
   const args = ['--no-warnings', CLI, 'run', ...(once ? ['--once'] : []), '--config', config];
-  const child = spawn(process.execPath, args, { env: { ...process.env, CHAOS_SECRET: 'sim-secret' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...CHAOS_ENV }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const exited = new Promise<number | string>((done) =>
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      scan.add(`stderr of a collector on ${config}`, stderr);
       done(code ?? signal ?? -1);
     }),
   );
@@ -84,7 +98,8 @@ interface Rig {
 
 /** A Lark sim holding `events` audit events over the last 6 hours, and the input section reading them. */
 async function larkRig(events: number, latencyMs = 0): Promise<Rig> {
-  const lark = await startLarkSim({ latencyMs });
+  const lark = await startLarkSim({ latencyMs, apps: [chaosLarkApp()] });
+  sims.push(lark);
   const nowS = Math.floor(Date.now() / 1000);
   const from = nowS - 6 * 3600;
   const generated = lark.generateEvents({ count: events, fromSeconds: from, toSeconds: nowS - 120 });
@@ -92,7 +107,7 @@ async function larkRig(events: number, latencyMs = 0): Promise<Rig> {
   const inputs = [
     '  lark:',
     '    id: 1',
-    `    credentials: {app_id: ${DEFAULT_LARK_SIM_APP.appId}, app_secret: "\${CHAOS_SECRET}"}`,
+    `    credentials: ${LARK_CREDENTIALS_YAML}`,
     '    requests_per_minute: 1000000',
     `    override_base_url: ${lark.url}`,
     '    services:',
@@ -104,6 +119,7 @@ async function larkRig(events: number, latencyMs = 0): Promise<Rig> {
 /** A config whose output goes to `port` over TCP, or over TLS trusting `chain`; `confirm_delivery` as given (default true). */
 function outputConfig(rig: Rig, port: number, options: { chain?: string | undefined; confirmDelivery?: boolean | undefined } = {}): string {
   const config = writeChaosConfig(port, rig.inputs, 'chaos-output');
+  configs.push(config);
   const settings = [...(options.chain === undefined ? [] : [`type: SSL, chain: ${options.chain}`]), ...(options.confirmDelivery === false ? ['confirm_delivery: false'] : [])];
   if (settings.length === 0) return config;
   const text = readFileSync(config, 'utf8').replace(/type: TCP/, options.chain === undefined ? `type: TCP, ${settings.join(', ')}` : settings.join(', '));
@@ -114,7 +130,7 @@ function outputConfig(rig: Rig, port: number, options: { chain?: string | undefi
 /** The ids the checkpoint claims were delivered, from `state show --json` (and the unfinished window's chunks). */
 async function checkpointed(rig: Rig, config: string): Promise<{ ids: Set<string>; state: WindowedState | null }> {
   const shown = JSON.parse(
-    execFileSync(process.execPath, ['--no-warnings', CLI, 'state', 'show', '--config', config, '--json'], { env: { ...process.env, CHAOS_SECRET: 'sim-secret' } }).toString(),
+    execFileSync(process.execPath, ['--no-warnings', CLI, 'state', 'show', '--config', config, '--json'], { env: { ...process.env, ...CHAOS_ENV } }).toString(),
   ) as Array<{ service: string; state: WindowedState | null }>;
   const state = shown.find((s) => s.service === 'audit_infos')?.state ?? null;
   const ids = new Set<string>();

@@ -9,6 +9,7 @@ import { startLineReceiver, type LineReceiver } from '../sim/devo/index.ts';
 import { startLarkSim, type LarkSim } from '../sim/lark/index.ts';
 import { isoSeconds, larkConfig, runCli, startCli, waitFor, writeConfig } from '../test/helpers/cli.ts';
 import { startPostgres, startRedis } from '../test/helpers/servers.ts';
+import { CHAOS_ENV, chaosLarkApp, SecretScan } from './secrets.ts';
 
 export interface StateFaultResult {
   readonly name: string;
@@ -26,7 +27,18 @@ export interface StateFaultResult {
   readonly details: string;
 }
 
-const env = { LARK_APP_SECRET: 'sim-secret' };
+const env = { ...CHAOS_ENV };
+
+// What these runs leave behind is searched for the secrets at the end: {@link stateSecretFindings}.
+const scan = new SecretScan();
+const sims: LarkSim[] = [];
+const configs: string[] = [];
+
+/** Where a secret or tenant token was found in the logs and states the state-fault runs left (call once, at the end). */
+export function stateSecretFindings(): string[] {
+  for (const config of configs.splice(0)) scan.addState(config);
+  return scan.findings(sims.flatMap((sim) => sim.mintedTokens()));
+}
 const coded = (stderr: string) => /\[(StateError \d+)\]/.exec(stderr)?.[1];
 
 interface Rig {
@@ -41,14 +53,22 @@ interface Rig {
 }
 
 async function rig(options: { events: number; latencyMs?: number; persistence?: string; service?: Record<string, string | number> }): Promise<Rig> {
-  const sim = await startLarkSim({ latencyMs: options.latencyMs ?? 0 });
+  const sim = await startLarkSim({ latencyMs: options.latencyMs ?? 0, apps: [chaosLarkApp()] });
+  sims.push(sim);
   const receiver = await startLineReceiver();
   const nowS = Math.floor(Date.now() / 1000);
   const ids = sim.generateEvents({ count: options.events, fromSeconds: nowS - 20 * 3600, toSeconds: nowS - 100 }).map((e) => e.unique_id);
-  let text = larkConfig({ simUrl: sim.url, receiverPort: receiver.port, start: isoSeconds((nowS - 21 * 3600) * 1000), service: { max_window_seconds: 3600, ...options.service } });
+  let text = larkConfig({
+    simUrl: sim.url,
+    receiverPort: receiver.port,
+    start: isoSeconds((nowS - 21 * 3600) * 1000),
+    appSecretEnv: 'CHAOS_LARK_SECRET',
+    service: { max_window_seconds: 3600, ...options.service },
+  });
   text = text.replace('    override_base_url:', '    requests_per_minute: 100000\n    override_base_url:');
   if (options.persistence !== undefined) text = text.replace('{type: sqlite, path: state/auditpull.sqlite}', options.persistence);
   const { dir, config } = writeConfig(text);
+  configs.push(config);
   return {
     sim,
     receiver,
@@ -69,6 +89,7 @@ async function rig(options: { events: number; latencyMs?: number; persistence?: 
 
 function result(name: string, expected: string, started: number, r: Rig, outcome: string, ok: boolean, stderr: string, lost: number | '-' = '-'): StateFaultResult {
   const { received, distinct } = r.counts();
+  scan.add(`stderr of "${name}"`, stderr);
   return { name, expected, outcome, seconds: (Date.now() - started) / 1000, events: r.ids.length, received, distinct, lost, ok, details: ok ? '' : stderr.split('\n').slice(-(Number(process.env['CHAOS_DETAIL_LINES']) || 15)).join('\n') };
 }
 

@@ -1,7 +1,22 @@
 // Output faults (issue 9): the short form of every chaos/output.ts scenario, run side by side. Each
 // scenario checks its own expectations (ok); the assertions below name the figures that matter.
-import { describe, expect, it } from 'vitest';
-import { badServerCertificate, receiverDown, resetMidBatch, resetOnAccept, resetWriteAcknowledged, stalledReads, OUTPUT_SCENARIOS, type OutputResult } from '../../chaos/output.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  badServerCertificate,
+  outputSecretFindings,
+  receiverDown,
+  resetMidBatch,
+  resetOnAccept,
+  resetWriteAcknowledged,
+  stalledReads,
+  OUTPUT_SCENARIOS,
+  type OutputResult,
+} from '../../chaos/output.ts';
+
+// No secret or tenant token in any of these runs' logs (debug level) or states.
+afterAll(() => {
+  expect(outputSecretFindings()).toEqual([]);
+});
 
 const report = (r: OutputResult): string => `${r.outcome}: ${r.notes}`;
 

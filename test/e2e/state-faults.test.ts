@@ -2,8 +2,13 @@
 // under the collector, a disk that fills up, a Redis restart. Each is a coded StateError with nothing sent on
 // a state that cannot be trusted and no checkpoint past undelivered events — and, once mended, a run that
 // finishes without loss — or is survived outright.
-import { describe, expect, it } from 'vitest';
-import { corruptSqlite, deletedSqlite, diskFull, readOnlySqlite, serverRestart, type StateFaultResult } from '../../chaos/state.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { corruptSqlite, deletedSqlite, diskFull, readOnlySqlite, serverRestart, stateSecretFindings, type StateFaultResult } from '../../chaos/state.ts';
+
+// No secret or tenant token in any of these runs' logs or states.
+afterAll(() => {
+  expect(stateSecretFindings()).toEqual([]);
+});
 
 function expectOk(result: StateFaultResult): void {
   expect(result.ok, `${JSON.stringify({ ...result, details: undefined })}\n${result.details}`).toBe(true);
