@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { createServer, connect, type Socket } from 'node:net';
 import { writeChaosConfig } from './crash.ts';
-import { ALIBABA_CREDENTIALS_YAML, CHAOS_ENV, chaosAlibabaCredential, chaosLarkApp, LARK_CREDENTIALS_YAML, SecretScan } from './secrets.ts';
+import { ALIBABA_CREDENTIALS_YAML, CHAOS_ENV, chaosAlibabaCredential, chaosLarkApp, LARK_CREDENTIALS_YAML, SecretScan, type ChaosResult } from './secrets.ts';
 import { spawn } from 'node:child_process';
 import { startActionTrailSim, type ActionTrailSim } from '../sim/actiontrail/index.ts';
 import { startLineReceiver } from '../sim/devo/index.ts';
@@ -116,18 +116,10 @@ async function startUtf8Tap(port: number): Promise<{ port: number; valid(): bool
   };
 }
 
-export interface FaultResult {
-  readonly name: string;
-  readonly expected: string;
-  readonly outcome: string;
-  readonly seconds: number;
-  readonly events: number;
-  readonly received: number;
-  readonly distinct: number;
+export interface FaultResult extends ChaosResult {
   readonly validUtf8: boolean;
   /** Where a secret or tenant token was found (the run's log, the receiver, the state); empty when none leaked. */
   readonly secretFindings: readonly string[];
-  readonly ok: boolean;
 }
 
 export async function runScenario(scenario: FaultScenario, events = 300, timeoutMs = 60_000): Promise<FaultResult> {

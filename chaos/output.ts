@@ -14,19 +14,14 @@ import { startLineReceiver, startTlsWatch, type LineReceiver, type TlsWatch } fr
 import { startLarkSim, type LarkSim } from '../sim/lark/index.ts';
 import { makeTestPki } from '../test/helpers/certs.ts';
 import { writeChaosConfig } from './crash.ts';
-import { CHAOS_ENV, chaosLarkApp, LARK_CREDENTIALS_YAML, SecretScan } from './secrets.ts';
+import { CHAOS_ENV, chaosLarkApp, LARK_CREDENTIALS_YAML, RunScan, type ChaosResult } from './secrets.ts';
 
 // Everything these runs leave behind (each collector's log, each state) is searched for the secrets once
-// at the end, with every tenant token the sims minted: {@link outputSecretFindings}.
-const scan = new SecretScan();
-const sims: LarkSim[] = [];
-const configs: string[] = [];
+// at the end, with every tenant token the sims minted.
+const scan = new RunScan();
 
 /** Where a secret or tenant token was found in what the output-fault runs so far left (call once, at the end). */
-export function outputSecretFindings(): string[] {
-  for (const config of configs.splice(0)) scan.addState(config);
-  return scan.findings(sims.flatMap((sim) => sim.mintedTokens()));
-}
+export const outputSecretFindings = (): string[] => scan.findings();
 
 const CLI = resolve(import.meta.dirname, '../runner/cli.ts');
 const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
@@ -36,20 +31,10 @@ const PAGE = 20;
 /** lib/devo's warning when a write-acknowledged connection breaks with lines possibly unread. */
 const WRITE_LOSS_WARNING = /output connection broke after lines were written to it/g;
 
-export interface OutputResult {
-  readonly name: string;
-  readonly expected: string;
-  readonly outcome: string;
-  readonly seconds: number;
-  /** Events the simulator holds. */
-  readonly events: number;
-  /** Lines the receiver stored. */
-  readonly received: number;
-  readonly distinct: number;
+export interface OutputResult extends ChaosResult {
   readonly lost: number;
   /** What else was checked or seen (checkpoint, logged errors, plaintext bytes). */
   readonly notes: string;
-  readonly ok: boolean;
 }
 
 export interface OutputScenario {
@@ -74,7 +59,7 @@ function startCollector(config: string, once: boolean, timeoutMs: number): Colle
   const exited = new Promise<number | string>((done) =>
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      scan.add(`stderr of a collector on ${config}`, stderr);
+      scan.log(`stderr of a collector on ${config}`, stderr);
       done(code ?? signal ?? -1);
     }),
   );
@@ -99,7 +84,7 @@ interface Rig {
 /** A Lark sim holding `events` audit events over the last 6 hours, and the input section reading them. */
 async function larkRig(events: number, latencyMs = 0): Promise<Rig> {
   const lark = await startLarkSim({ latencyMs, apps: [chaosLarkApp()] });
-  sims.push(lark);
+  scan.sim(lark);
   const nowS = Math.floor(Date.now() / 1000);
   const from = nowS - 6 * 3600;
   const generated = lark.generateEvents({ count: events, fromSeconds: from, toSeconds: nowS - 120 });
@@ -119,7 +104,7 @@ async function larkRig(events: number, latencyMs = 0): Promise<Rig> {
 /** A config whose output goes to `port` over TCP, or over TLS trusting `chain`; `confirm_delivery` as given (default true). */
 function outputConfig(rig: Rig, port: number, options: { chain?: string | undefined; confirmDelivery?: boolean | undefined } = {}): string {
   const config = writeChaosConfig(port, rig.inputs, 'chaos-output');
-  configs.push(config);
+  scan.config(config);
   const settings = [...(options.chain === undefined ? [] : [`type: SSL, chain: ${options.chain}`]), ...(options.confirmDelivery === false ? ['confirm_delivery: false'] : [])];
   if (settings.length === 0) return config;
   const text = readFileSync(config, 'utf8').replace(/type: TCP/, options.chain === undefined ? `type: TCP, ${settings.join(', ')}` : settings.join(', '));

@@ -38,6 +38,21 @@ export const chaosAlibabaCredential = () => ({
 export const LARK_CREDENTIALS_YAML = `{app_id: ${DEFAULT_LARK_SIM_APP.appId}, app_secret: "\${CHAOS_LARK_SECRET}"}`;
 export const ALIBABA_CREDENTIALS_YAML = `{access_key_id: ${DEFAULT_ACTIONTRAIL_SIM_CREDENTIAL.accessKeyId}, access_key_secret: "\${CHAOS_ALIBABA_SECRET}", security_token: "\${CHAOS_STS_TOKEN}"}`;
 
+/** What every chaos scenario reports. */
+export interface ChaosResult {
+  readonly name: string;
+  /** `survive`, or the coded error (or behaviour) expected. */
+  readonly expected: string;
+  readonly outcome: string;
+  readonly seconds: number;
+  /** Events the simulator holds. */
+  readonly events: number;
+  /** Lines at the receiver, and how many distinct events they hold. */
+  readonly received: number;
+  readonly distinct: number;
+  readonly ok: boolean;
+}
+
 /** Totals over every scan, for the README's figures. */
 export const SECRET_SCAN_TOTALS = { surfaces: 0, bytes: 0, findings: 0 };
 
@@ -83,5 +98,33 @@ export class SecretScan {
     }
     SECRET_SCAN_TOTALS.findings += found.length;
     return found;
+  }
+}
+
+/**
+ * A scan over a whole group of runs (a test file, a chaos section): collectors' logs as they end, their
+ * config folders' states and the sims' minted tokens, searched once by `findings` at the end.
+ */
+export class RunScan {
+  readonly #scan = new SecretScan();
+  readonly #sims: Array<{ mintedTokens(): string[] }> = [];
+  readonly #configs: string[] = [];
+
+  log(where: string, text: string): void {
+    this.#scan.add(where, text);
+  }
+
+  sim(sim: { mintedTokens(): string[] }): void {
+    this.#sims.push(sim);
+  }
+
+  config(path: string): void {
+    this.#configs.push(path);
+  }
+
+  /** Where a secret or tenant token was found in what the runs left (call once, at the end). */
+  findings(): string[] {
+    for (const config of this.#configs.splice(0)) this.#scan.addState(config);
+    return this.#scan.findings(this.#sims.flatMap((sim) => sim.mintedTokens()));
   }
 }

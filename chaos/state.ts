@@ -9,36 +9,22 @@ import { startLineReceiver, type LineReceiver } from '../sim/devo/index.ts';
 import { startLarkSim, type LarkSim } from '../sim/lark/index.ts';
 import { isoSeconds, larkConfig, runCli, startCli, waitFor, writeConfig } from '../test/helpers/cli.ts';
 import { startPostgres, startRedis } from '../test/helpers/servers.ts';
-import { CHAOS_ENV, chaosLarkApp, SecretScan } from './secrets.ts';
+import { CHAOS_ENV, chaosLarkApp, RunScan, type ChaosResult } from './secrets.ts';
 
-export interface StateFaultResult {
-  readonly name: string;
-  readonly expected: string;
-  readonly outcome: string;
-  readonly seconds: number;
-  readonly events: number;
-  /** Lines at the receiver, and how many distinct events they hold. */
-  readonly received: number;
-  readonly distinct: number;
+export interface StateFaultResult extends ChaosResult {
   /** Events never delivered once the fault was mended and the collector run again (`-` where not run). */
   readonly lost: number | '-';
-  readonly ok: boolean;
   /** Why it failed: the collector's last log lines. */
   readonly details: string;
 }
 
 const env = { ...CHAOS_ENV };
 
-// What these runs leave behind is searched for the secrets at the end: {@link stateSecretFindings}.
-const scan = new SecretScan();
-const sims: LarkSim[] = [];
-const configs: string[] = [];
+// What these runs leave behind is searched for the secrets once, at the end.
+const scan = new RunScan();
 
 /** Where a secret or tenant token was found in the logs and states the state-fault runs left (call once, at the end). */
-export function stateSecretFindings(): string[] {
-  for (const config of configs.splice(0)) scan.addState(config);
-  return scan.findings(sims.flatMap((sim) => sim.mintedTokens()));
-}
+export const stateSecretFindings = (): string[] => scan.findings();
 const coded = (stderr: string) => /\[(StateError \d+)\]/.exec(stderr)?.[1];
 
 interface Rig {
@@ -54,7 +40,7 @@ interface Rig {
 
 async function rig(options: { events: number; latencyMs?: number; persistence?: string; service?: Record<string, string | number> }): Promise<Rig> {
   const sim = await startLarkSim({ latencyMs: options.latencyMs ?? 0, apps: [chaosLarkApp()] });
-  sims.push(sim);
+  scan.sim(sim);
   const receiver = await startLineReceiver();
   const nowS = Math.floor(Date.now() / 1000);
   const ids = sim.generateEvents({ count: options.events, fromSeconds: nowS - 20 * 3600, toSeconds: nowS - 100 }).map((e) => e.unique_id);
@@ -68,7 +54,7 @@ async function rig(options: { events: number; latencyMs?: number; persistence?: 
   text = text.replace('    override_base_url:', '    requests_per_minute: 100000\n    override_base_url:');
   if (options.persistence !== undefined) text = text.replace('{type: sqlite, path: state/auditpull.sqlite}', options.persistence);
   const { dir, config } = writeConfig(text);
-  configs.push(config);
+  scan.config(config);
   return {
     sim,
     receiver,
@@ -89,7 +75,7 @@ async function rig(options: { events: number; latencyMs?: number; persistence?: 
 
 function result(name: string, expected: string, started: number, r: Rig, outcome: string, ok: boolean, stderr: string, lost: number | '-' = '-'): StateFaultResult {
   const { received, distinct } = r.counts();
-  scan.add(`stderr of "${name}"`, stderr);
+  scan.log(`stderr of "${name}"`, stderr);
   return { name, expected, outcome, seconds: (Date.now() - started) / 1000, events: r.ids.length, received, distinct, lost, ok, details: ok ? '' : stderr.split('\n').slice(-(Number(process.env['CHAOS_DETAIL_LINES']) || 15)).join('\n') };
 }
 
