@@ -38,6 +38,32 @@ const PAGED = 20;
 const ENDLESS = 2000;
 const hasReplacementChar = (events: ReadonlyArray<Record<string, unknown>>): boolean => events.some((event) => JSON.stringify(event).includes('\uFFFD'));
 
+/**
+ * Shard 0 splits right after its first PullLogs answer (30 groups, 20 a pull): its cursor is mid-shard when
+ * it turns readonly, so the rest of it must be drained before its two children are read. The check fails
+ * the scenario if the split never happened.
+ */
+function splitDuringPull(): FaultScenario {
+  let split = false;
+  return {
+    name: 'SLS shard split during the pull (after the first pull of shard 0)',
+    service: 'actiontrail_log_service',
+    expect: 'survive',
+    inject: (s) => {
+      split = false;
+      const pulledShard0 = () => s.sls.requests.some((r) => /^logs?$/.test(r.query['type'] ?? '') && /\/shards\/0$/.test(r.path) && r.status === 200);
+      const timer = setInterval(() => {
+        if (!pulledShard0()) return;
+        clearInterval(timer);
+        s.sls.splitShard(0);
+        split = true;
+      }, 2);
+      timer.unref();
+    },
+    check: () => split,
+  };
+}
+
 export const SCENARIOS: readonly FaultScenario[] = [
   { name: 'Lark 429 storm (12 in a row, 1 s reset)', service: 'audit_infos', expect: 'survive', inject: (s) => s.lark.inject({ kind: 'rate-limit', count: 12, resetSeconds: 1 }) },
   { name: 'Lark 5xx x3', service: 'audit_infos', expect: 'survive', inject: (s) => s.lark.inject({ kind: 'error', count: 3, status: 500, code: 1050099, msg: 'internal error' }) },
@@ -58,6 +84,7 @@ export const SCENARIOS: readonly FaultScenario[] = [
   { name: 'SLS corrupt LZ4 body x2', service: 'actiontrail_log_service', expect: 'survive', inject: (s) => s.sls.inject({ kind: 'corrupt', count: 2 }, { api: 'PullLogs' }) },
   { name: 'SLS truncated body x2', service: 'actiontrail_log_service', expect: 'survive', inject: (s) => s.sls.inject({ kind: 'truncate', count: 2 }, { api: 'PullLogs' }) },
   { name: 'SLS shard split before the pull', service: 'actiontrail_log_service', expect: 'survive', inject: (s) => void s.sls.splitShard(0) },
+  splitDuringPull(),
   { name: 'Lark connection reset x3', service: 'audit_infos', expect: 'survive', inject: (s) => s.lark.inject({ kind: 'reset', count: 3 }) },
   { name: 'ActionTrail connection reset x3', service: 'actiontrail', expect: 'survive', inject: (s) => s.trail.inject({ kind: 'reset', count: 3 }) },
   { name: 'SLS PullLogs connection reset x3', service: 'actiontrail_log_service', expect: 'survive', inject: (s) => s.sls.inject({ kind: 'reset', count: 3 }, { api: 'PullLogs' }) },
