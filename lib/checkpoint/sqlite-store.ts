@@ -140,7 +140,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
  * events were sent. Refuse at open instead (`access` also sees an immutable file, even as root).
  */
 function assertWritable(path: string): void {
-  for (const file of [path, `${path}-wal`]) {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     try {
       accessSync(file, constants.W_OK);
     } catch (error) {

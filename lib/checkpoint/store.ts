@@ -1,7 +1,8 @@
 import Keyv from 'keyv';
 import KeyvPostgres from '@keyv/postgres';
 import KeyvRedis from '@keyv/redis';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { AuditpullError } from '../errors/auditpull-error.ts';
 import { createSqliteStore } from './sqlite-store.ts';
 import { retryLostConnections, type StateStoreRetryOptions } from './transient-retry.ts';
@@ -20,19 +21,27 @@ export type StateStoreOptions =
 /**
  * @keyv/postgres makes its pool with `new pg.Pool(options)` and never listens for the pool's 'error' event.
  * When the server restarts, each idle connection's error is re-emitted on the pool, and with no listener
- * Node throws it: the process dies (printing the connection's parameters). Pools made with this marker
- * option get a listener; the connection is dropped, and the next query fails coded or is retried.
- * Other pools of the process (an embedding application's) are made exactly as before.
+ * Node throws it: the process dies (printing the connection's parameters). So the adapter is made while
+ * `pg.Pool` — of the `pg` copy the adapter itself loads, whichever that is — is a subclass that listens:
+ * the broken connection is dropped, and the next query fails coded or is retried. The pool is created
+ * synchronously in the adapter's constructor; `pg.Pool` is put back right after, so the rest of the
+ * process (an embedding application's own pools) never sees the swap.
  */
-const LISTENED = 'auditpullListensForIdleErrors';
-const BasePool = pg.Pool;
-class ListenedPool extends BasePool {
-  constructor(config?: pg.PoolConfig) {
-    super(config);
-    if ((config as Record<string, unknown> | undefined)?.[LISTENED] === true) this.on('error', () => {});
+function withListenedPool<T>(make: () => T): T {
+  const pgOfAdapter = createRequire(import.meta.resolve('@keyv/postgres'))('pg') as typeof pg;
+  const BasePool = pgOfAdapter.Pool;
+  pgOfAdapter.Pool = class ListenedPool extends BasePool {
+    constructor(config?: pg.PoolConfig) {
+      super(config);
+      this.on('error', () => {});
+    }
+  };
+  try {
+    return make();
+  } finally {
+    pgOfAdapter.Pool = BasePool;
   }
 }
-pg.Pool = ListenedPool;
 
 /** How long a remote store may take to answer before the operation fails (and the service stops coded). */
 const REMOTE_TIMEOUT_MS = 5000;
@@ -56,7 +65,7 @@ function adapter(options: StateStoreOptions, retry: StateStoreRetryOptions): unk
         retry,
       );
     case 'postgres':
-      return retryLostConnections(new KeyvPostgres({ uri: options.url, table: options.table ?? 'auditpull_state', connectionTimeoutMillis: REMOTE_TIMEOUT_MS, max: 4, ...{ [LISTENED]: true } }), retry);
+      return retryLostConnections(withListenedPool(() => new KeyvPostgres({ uri: options.url, table: options.table ?? 'auditpull_state', connectionTimeoutMillis: REMOTE_TIMEOUT_MS, max: 4 })), retry);
     case 'memory':
       return new Map();
   }

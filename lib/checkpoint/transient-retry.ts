@@ -39,11 +39,20 @@ const OPERATIONS = new Set(['get', 'getMany', 'set', 'setMany', 'delete', 'delet
  * seconds costs a pause, not a stopped service. Other errors fail at once.
  */
 export function retryLostConnections<T extends object>(adapter: T, options: StateStoreRetryOptions = {}): T {
+  // Once the store is being closed (the collector stopping), an operation still retrying gives up: a retry
+  // would open a new connection behind `disconnect` and hold the process.
+  let closed = false;
   return new Proxy(adapter, {
     get(target, property) {
       // The adapter's own `this` (not the proxy), so its private fields keep working.
       const value: unknown = Reflect.get(target, property);
       if (typeof value !== 'function') return value;
+      if (property === 'disconnect') {
+        return (...args: unknown[]) => {
+          closed = true;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
       if (typeof property !== 'string' || !OPERATIONS.has(property)) return (value as (...a: unknown[]) => unknown).bind(target);
       return (...args: unknown[]) => {
         // Read per call: the store only starts retrying once it has been opened.
@@ -56,7 +65,7 @@ export function retryLostConnections<T extends object>(adapter: T, options: Stat
           maxTimeout: 4000,
           factor: 2,
           maxRetryTime: retryForMs,
-          shouldRetry: ({ error }) => isConnectionLost(error),
+          shouldRetry: ({ error }) => !closed && isConnectionLost(error),
           onFailedAttempt: ({ error, attemptNumber, retryDelay }) => {
             if (retryDelay > 0 && isConnectionLost(error)) options.onRetry?.({ attempt: attemptNumber, delayMs: retryDelay, message: error.message.replace(/\/\/[^@/\s]*@/g, '//***@') });
           },

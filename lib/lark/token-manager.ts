@@ -136,12 +136,19 @@ export function createTenantTokenManager(options: TenantTokenManagerOptions): Te
   const codec = options.sealWith === undefined ? plainCodec : sealingCodec(options.sealWith, options.cacheKey);
   let inFlight: Promise<string> | undefined;
   let fetchCount = 0;
+  // The last token this manager fetched. The store comes first (another process may hold a newer one, and an
+  // entry deleted there means Lark rejected the token). When the store holds an entry this manager cannot
+  // read — an older auditpull sharing it wrote the token in clear — this one is used instead of a token
+  // request before every call, while the two versions overwrite each other.
+  let own: CachedTenantToken | undefined;
 
   const usable = (cached: CachedTenantToken | undefined, at: number): cached is CachedTenantToken =>
     cached !== undefined && at < cached.refreshAt && at < cached.expiresAt;
 
   async function readCache(): Promise<CachedTenantToken | undefined> {
-    return codec.decode(await store.get(options.cacheKey));
+    const value = await store.get(options.cacheKey);
+    if (value === undefined || value === null) return undefined;
+    return codec.decode(value) ?? own;
   }
 
   async function refresh(): Promise<string> {
@@ -155,6 +162,7 @@ export function createTenantTokenManager(options: TenantTokenManagerOptions): Te
     const expiresAt = fetchedAt + lifeMs;
     const reuseMs = lifeMs - refreshBefore >= MIN_REUSE_MS ? lifeMs - refreshBefore : Math.min(MIN_REUSE_MS, lifeMs / 2);
     const cached: CachedTenantToken = { token, expiresAt, refreshAt: fetchedAt + reuseMs };
+    own = cached;
     await store.set(options.cacheKey, codec.encode(cached), Math.max(1, Math.floor(lifeMs)));
     logger.info('Successfully generated auth token for Lark API', { expiresInSeconds: expireSeconds });
     return token;
@@ -172,6 +180,7 @@ export function createTenantTokenManager(options: TenantTokenManagerOptions): Te
       return untilAborted(inFlight, signal);
     },
     async invalidate(token) {
+      if (own?.token === token) own = undefined;
       const cached = await readCache();
       if (cached?.token === token) await store.delete(options.cacheKey);
       logger.warn('Lark rejected the tenant token; a new one will be requested');

@@ -44,6 +44,20 @@ describe('tenant token sealed in the shared store', () => {
     expect(tampered.fetchCount).toBe(1);
   });
 
+  it('an older version overwriting the entry in clear does not cost a token request per call', async () => {
+    const store = sharedStore();
+    const m = manager(store, 'app-secret-1');
+    expect(await m.getToken()).toBe(TOKEN);
+    store.values.set('lark:tenant_access_token:test', { token: 'old-clear-token', expiresAt: Date.now() + 7_000_000, refreshAt: Date.now() + 5_000_000 });
+    expect(await m.getToken()).toBe(TOKEN);
+    expect(await m.getToken()).toBe(TOKEN);
+    expect(m.fetchCount).toBe(1);
+    // Deleted from the store (another process was told the token is dead): not used from memory either.
+    store.values.clear();
+    expect(await m.getToken()).toBe(TOKEN);
+    expect(m.fetchCount).toBe(2);
+  });
+
   it('a token stored in clear by an older version is not trusted: a sealed one replaces it', async () => {
     const store = sharedStore();
     store.values.set('lark:tenant_access_token:test', { token: 'old-clear-token', expiresAt: Date.now() + 7_000_000, refreshAt: Date.now() + 5_000_000 });
