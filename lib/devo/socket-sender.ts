@@ -39,6 +39,8 @@ interface Connection {
   failure?: Error;
   /** A write completed on it: lines were handed to the kernel and (unconfirmed) counted as accepted. */
   wrote?: boolean;
+  /** The possible loss of those lines was logged (once per connection). */
+  lossWarned?: boolean;
 }
 
 const DEFAULTS = {
@@ -172,16 +174,7 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
     // The socket must never be reused after any of these: the next send reconnects.
     socket.on('error', (error) => {
       connection.failure ??= error;
-      if (!confirmDelivery && connection.wrote === true) {
-        // Sends on this connection were accepted once written; bytes still in the socket buffers when it
-        // broke are gone and no send will fail for them, so this line is the only trace of that loss.
-        logger.warn(
-          'output connection broke after lines were written to it: the lines of the last sends may not have arrived (confirm_delivery: false accepts a batch once written; true waits for the receiver to confirm it)',
-          { endpoint, reason: reasonOf(error) },
-        );
-      } else {
-        logger.debug('output connection failed', { endpoint, reason: reasonOf(error) });
-      }
+      if (!warnPossibleLoss(connection, error)) logger.debug('output connection failed', { endpoint, reason: reasonOf(error) });
       forget();
     });
     socket.once('end', () => {
@@ -243,6 +236,23 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
       socket.once('close', onClose);
     });
 
+  /**
+   * With `confirmDelivery` off, sends on a connection were accepted once written; when it breaks, bytes still
+   * in the socket buffers are gone and no send fails for them, so this warning is the only trace of that
+   * loss. Logged once per connection, whether the break shows as a socket error or as a later write failing.
+   */
+  const warnPossibleLoss = (connection: Connection, error: NodeJS.ErrnoException): boolean => {
+    if (confirmDelivery || connection.wrote !== true) return false;
+    if (connection.lossWarned !== true) {
+      connection.lossWarned = true;
+      logger.warn(
+        'output connection broke after lines were written to it: the lines of the last sends may not have arrived (confirm_delivery: false accepts a batch once written; true waits for the receiver to confirm it)',
+        { endpoint, reason: reasonOf(error) },
+      );
+    }
+    return true;
+  };
+
   /** Queues the bytes; the returned promise settles when the write callback fires. */
   const write = (connection: Connection, payload: string | Buffer): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -254,6 +264,8 @@ export function createSocketSender(transport: Transport, options: Omit<Connectio
         clearTimeout(timer);
         if (error !== undefined && error !== null) {
           if (current === connection) current = undefined;
+          // This send fails and is retried; what earlier sends left in the buffers is not.
+          warnPossibleLoss(connection, socket.errored ?? error);
           socket.destroy();
           reject(outputError(transport, 'write', socket.errored ?? error));
           return;
