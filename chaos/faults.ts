@@ -4,12 +4,11 @@
 // collector sends passes a tap that checks it is valid UTF-8 (the receiver's own decoding would hide
 // invalid bytes behind U+FFFD).
 import { resolve } from 'node:path';
-import { createServer, connect, type Socket } from 'node:net';
 import { writeChaosConfig } from './crash.ts';
 import { ALIBABA_CREDENTIALS_YAML, CHAOS_ENV, chaosAlibabaCredential, chaosLarkApp, LARK_CREDENTIALS_YAML, SecretScan, type ChaosResult } from './secrets.ts';
 import { spawn } from 'node:child_process';
 import { startActionTrailSim, type ActionTrailSim } from '../sim/actiontrail/index.ts';
-import { startLineReceiver } from '../sim/devo/index.ts';
+import { startLineReceiver, startTcpTap } from '../sim/devo/index.ts';
 import { startLarkSim, type LarkSim } from '../sim/lark/index.ts';
 import { startSlsSim, type SlsSim } from '../sim/sls/index.ts';
 
@@ -106,12 +105,10 @@ export const SCENARIOS: readonly FaultScenario[] = [
   },
 ];
 
-/** A TCP relay to the receiver that checks the bytes the collector sends are valid UTF-8 (half-close passed on). */
+/** A relay to the receiver that checks the bytes the collector sends are valid UTF-8. */
 async function startUtf8Tap(port: number): Promise<{ port: number; valid(): boolean; close(): Promise<void> }> {
   let valid = true;
-  const sockets = new Set<Socket>();
-  const server = createServer({ allowHalfOpen: true }, (client) => {
-    const upstream = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  const tap = await startTcpTap(port, () => {
     const decoder = new TextDecoder('utf-8', { fatal: true });
     const decode = (chunk?: Buffer): void => {
       try {
@@ -121,26 +118,9 @@ async function startUtf8Tap(port: number): Promise<{ port: number; valid(): bool
         valid = false;
       }
     };
-    client.on('data', (chunk: Buffer) => decode(chunk));
-    client.on('end', () => decode());
-    client.pipe(upstream);
-    upstream.pipe(client);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => (client.destroy(), upstream.destroy()));
-      socket.on('close', () => sockets.delete(socket));
-    }
+    return { data: (chunk) => decode(chunk), end: () => decode() };
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return {
-    port: (server.address() as { port: number }).port,
-    valid: () => valid,
-    close: () =>
-      new Promise<void>((done) => {
-        server.close(() => done());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
+  return { port: tap.port, valid: () => valid, close: () => tap.close() };
 }
 
 export interface FaultResult extends ChaosResult {

@@ -6,3 +6,5 @@ export { startInflatingRelay } from './relay.ts';
 export type { InflatingRelay, InflatingRelayOptions } from './relay.ts';
 export { startTlsWatch } from './tls-watch.ts';
 export type { TlsWatch } from './tls-watch.ts';
+export { startTcpTap } from './tap.ts';
+export type { TapWatcher, TcpTap } from './tap.ts';

@@ -4,7 +4,7 @@
  * cross it unencrypted. Tests put it between a TLS sender and its receiver to prove there is no
  * plaintext fallback when the handshake fails.
  */
-import net from 'node:net';
+import { startTcpTap } from './tap.ts';
 
 /**
  * @public
@@ -28,38 +28,28 @@ const SYSLOG_HEADER = /<\d{1,3}>\d{4}-\d\d-\d\d/;
  * @public
  */
 export async function startTlsWatch(port: number): Promise<TlsWatch> {
-  let connections = 0;
   let plaintext = 0;
   let sawSyslog = false;
-  const open = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (client) => {
-    connections += 1;
-    const upstream = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  const tap = await startTcpTap(port, () => {
     let first = true;
     // The tail of the previous chunk, so a header split across chunks is still seen.
     let tail = '';
-    client.on('data', (chunk: Buffer) => {
-      if (first) {
-        first = false;
-        if (chunk[0] !== HANDSHAKE_RECORD) plaintext += 1;
-      }
-      const text = tail + chunk.toString('latin1');
-      if (SYSLOG_HEADER.test(text)) sawSyslog = true;
-      tail = text.slice(-16);
-    });
-    client.pipe(upstream);
-    upstream.pipe(client);
-    for (const socket of [client, upstream]) {
-      open.add(socket);
-      socket.on('error', () => (client.destroy(), upstream.destroy()));
-      socket.on('close', () => open.delete(socket));
-    }
+    return {
+      data(chunk) {
+        if (first) {
+          first = false;
+          if (chunk[0] !== HANDSHAKE_RECORD) plaintext += 1;
+        }
+        const text = tail + chunk.toString('latin1');
+        if (SYSLOG_HEADER.test(text)) sawSyslog = true;
+        tail = text.slice(-16);
+      },
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port: tap.port,
     get connections() {
-      return connections;
+      return tap.connections;
     },
     get plaintext() {
       return plaintext;
@@ -67,10 +57,6 @@ export async function startTlsWatch(port: number): Promise<TlsWatch> {
     get sawSyslog() {
       return sawSyslog;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => tap.close(),
   };
 }
